@@ -1,0 +1,29 @@
+"""The metacrm expression language: one grammar, one typed tree, two back-ends.
+
+    >>> from metacrm.formula import parse, check, compile_python, SqlCompiler
+    >>> parse("amount > 10").field_paths()
+    {('amount',)}
+
+The ground floor of the layers: it knows nothing about objects; it checks names against a
+:class:`Scope` that ``meta`` provides.
+"""
+
+from .env import DEFAULT_ENVIRONMENT, Environment
+from .errors import FormulaError
+from .evaluate import EvalContext, compile_condition, compile_python
+from .functions import FUNCTIONS, Function
+from .nodes import Node
+from .parser import MAX_DEPTH, MAX_LENGTH, parse
+from .scope import DictScope, FieldInfo, Scope
+from .sqltypes import DateTimeSeconds, TextList, register_sqlite_functions, to_utc_seconds
+from .to_sql import SqlCompiler, compile_sql, sql_type
+from .typecheck import Usage, check, check_tree
+from .types import NUMERIC, RETURN_TYPES, FType, assignable
+
+__all__ = [
+    "DEFAULT_ENVIRONMENT", "Environment", "FormulaError", "EvalContext", "compile_condition",
+    "compile_python", "FUNCTIONS", "Function", "Node", "MAX_DEPTH", "MAX_LENGTH", "parse",
+    "DictScope", "FieldInfo", "Scope", "DateTimeSeconds", "TextList",
+    "register_sqlite_functions", "to_utc_seconds", "SqlCompiler", "compile_sql", "sql_type",
+    "Usage", "check", "check_tree", "NUMERIC", "RETURN_TYPES", "FType", "assignable",
+]
