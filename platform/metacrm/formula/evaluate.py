@@ -200,7 +200,7 @@ class PythonCompiler:
             def in_field(r, c):
                 x = a(r, c)
                 values = many(r, c)
-                if x is None or values is None:
+                if x is None or not values:  # None or [] (both blank): false, as in SQL
                     return False
                 return (x not in values) if negated else (x in values)
             return in_field

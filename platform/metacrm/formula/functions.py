@@ -161,6 +161,12 @@ def _field_arg_typer(result_of):
     return typer
 
 
+def _is_blank_typer(checker, call, args):
+    if args[0].type is FType.LIST:
+        checker.error(args[0], "is_blank() takes a value or a field, not a list")
+    return FType.BOOLEAN
+
+
 def _text_typer(checker, call, args):
     from .typecheck import describe
     if args[0].type in (FType.LIST, FType.TEXT_LIST):
@@ -308,17 +314,17 @@ def _fn(name, lo, hi, typer, py, sql, doc, **kw):
 
 
 FUNCTIONS: dict[str, Function] = dict([
-    _fn("is_blank", 1, 1, returns(FType.BOOLEAN),
+    _fn("is_blank", 1, 1, _is_blank_typer,
         lambda args, call: (lambda r, c: v.is_blank(args[0](r, c))),
         lambda c, call: c.is_blank(call.args[0]),
         "true when the value is blank (null, empty text, or no values chosen)"),
     _fn("coalesce", 1, 99, _unify, _py_coalesce,
         lambda c, call: func.coalesce(*[c.value(a) for a in call.args]),
-        "the first argument that is not blank"),
+        "the first argument that is not blank", widens=True),
     _fn("if", 3, 3, _if_typer, _py_if,
         lambda c, call: case((c.condition(call.args[0]), c.value(call.args[1])),
                              else_=c.value(call.args[2])),
-        "if(condition, then, else); a blank condition counts as false"),
+        "if(condition, then, else); a blank condition counts as false", widens=True),
     _fn("today", 0, 0, returns(FType.DATE),
         lambda args, call: (lambda r, c: c.today()),
         lambda c, call: c.param(lambda: c.env.today(), FType.DATE),

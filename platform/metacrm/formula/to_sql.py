@@ -21,6 +21,9 @@ from sqlalchemy import (
     literal, literal_column, not_, null, or_, select, true, type_coerce,
 )
 from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy.sql.elements import (
+    BinaryExpression, BooleanClauseList, Grouping, TypeCoerce, UnaryExpression,
+)
 from sqlalchemy.types import BigInteger
 
 from . import nodes as n
@@ -76,7 +79,9 @@ class SqlCompiler:
     def value(self, source_or_tree) -> ColumnElement:
         """A value (a column of a SELECT, a sort key); blanks are NULL."""
         node = self.typed(source_or_tree)
-        return getattr(self, "_" + type(node).__name__)(node)
+        # grouped, so a compound value keeps its meaning wherever it is embedded (SQLAlchemy
+        # does not parenthesise operands of custom operators or of IS NULL after NOT)
+        return _grouped(getattr(self, "_" + type(node).__name__)(node))
 
     def from_clause(self) -> FromClause:
         """The base table with every join the compiled expressions need."""
@@ -136,15 +141,21 @@ class SqlCompiler:
         if node.type in (FType.TEXT, FType.REFERENCE):
             return or_(x.is_(None), x == "")
         if node.type is FType.TEXT_LIST:
-            length = func.json_array_length if self.dialect == "sqlite" \
-                else func.jsonb_array_length
-            return or_(x.is_(None), length(x) == 0)
+            return func.coalesce(self.list_length(x), 0) == 0
         return x.is_(None)
+
+    def list_length(self, x: ColumnElement) -> ColumnElement:
+        """How many values a multi-picklist holds: 0 for an empty array and for a JSON
+        ``null`` (what a JSON column stores for Python's None); NULL for SQL NULL."""
+        if self.dialect == "sqlite":  # json_array_length of a non-array is 0
+            return func.json_array_length(x)
+        # jsonb_array_length fails on a scalar, so only arrays reach it
+        return func.jsonb_array_length(case((func.jsonb_typeof(x) == "array", x)))
 
     def add_days(self, date_node: n.Node, days_node: n.Node, sign: str) -> ColumnElement:
         d, k = self.value(date_node), self.value(days_node)
         if sign == "-":
-            k = -k
+            k = -k.self_group()
         if self.dialect == "sqlite":
             shift = func.date if date_node.type is FType.DATE else func.datetime
             return shift(func.julianday(d) + k)
@@ -157,20 +168,23 @@ class SqlCompiler:
         e, s = self.value(end_node), self.value(start_node)
         dates = end_node.type is FType.DATE
         if self.dialect == "sqlite":
-            days = func.julianday(e) - func.julianday(s)
+            days = func.julianday(e).op("-")(func.julianday(s))
             return cast(func.round(days), BigInteger) if dates else days
         if dates:
             return e.op("-")(s)
-        return func.extract("epoch", e.op("-")(s)) / 86400
+        return func.extract("epoch", e.op("-")(s)).op("/")(literal_column("86400"))
 
     def days_between(self, start_node: n.Node, end_node: n.Node) -> ColumnElement:
         if start_node.type is FType.DATE:
             return self.difference(end_node, start_node)
         e, s = self.value(end_node), self.value(start_node)
         if self.dialect == "sqlite":
-            seconds = cast(func.strftime("%s", e), Integer) - cast(func.strftime("%s", s), Integer)
-            return seconds / literal_column("86400")
-        seconds = func.extract("epoch", e) - func.extract("epoch", s)
+            seconds = cast(func.strftime("%s", e), Integer).op("-")(
+                cast(func.strftime("%s", s), Integer))
+            # .op("/"): SQLAlchemy's "/" would make this a true (REAL) division; SQLite's own
+            # integer division truncates toward zero, as values.days_between does
+            return seconds.self_group().op("/")(literal_column("86400"))
+        seconds = func.extract("epoch", e).op("-")(func.extract("epoch", s))
         return cast(func.div(seconds, 86400), BigInteger)
 
     # -- conditions -----------------------------------------------------------------------------
@@ -212,9 +226,9 @@ class SqlCompiler:
                 each = func.json_each(values).table_valued("value")
                 found = select(literal(1)).select_from(each).where(each.c.value == x).exists()
             else:
-                found = values.op("?")(x)
-            if node.negated:
-                return and_(values.is_not(None), x.is_not(None), not_(found))
+                found = values.op("?", is_comparison=True)(x)
+            if node.negated:  # a blank multi-picklist, like a blank value, makes it false
+                return and_(self.list_length(values) > 0, x.is_not(None), not_(found))
             return found
         items = [self.value(i) for i in node.right.items]
         if not items:
@@ -257,11 +271,13 @@ class SqlCompiler:
                               f"{MAX_FORMULA_NESTING} deep (a cycle?)")
         inner = copy.copy(view)
         inner._depth += 1
-        return type_coerce(inner.value(check_tree(info.formula, view.scope, Usage.QUERY)),
-                           sql_type(info.type))
+        out = inner.value(check_tree(info.formula, view.scope, Usage.QUERY))
+        if len(node.path) > 1:  # no related record, no value (as in Python): not the
+            out = case((view._table.c.id.is_(None), null()), else_=out)  # formula over NULLs
+        return type_coerce(out, sql_type(info.type))
 
     def _Negate(self, node):
-        return type_coerce(-self.value(node.operand), sql_type(node.type))
+        return type_coerce(-self.value(node.operand).self_group(), sql_type(node.type))
 
     def _Not(self, node):
         return not_(self._two_valued(node.operand))
@@ -288,7 +304,8 @@ class SqlCompiler:
         elif rt.is_temporal:
             out = self.add_days(node.right, node.left, "+")
         else:
-            a, b = self.value(node.left), self.value(node.right)
+            # grouped: SQLAlchemy leaves an operand of a custom operator unparenthesised
+            a, b = self.value(node.left).self_group(), self.value(node.right).self_group()
             if op == "/":
                 real = Float() if self.dialect == "sqlite" else Numeric()
                 out = cast(a, real).op("/")(func.nullif(b, 0))
@@ -303,6 +320,17 @@ class SqlCompiler:
         x = self.value(node.operand)
         out = func.datetime(x) if self.dialect == "sqlite" else cast(x, DateTimeSeconds())
         return type_coerce(out, DateTimeSeconds())
+
+
+_COMPOUND = (UnaryExpression, BinaryExpression, BooleanClauseList)
+
+
+def _grouped(expr: ColumnElement) -> ColumnElement:
+    """Parenthesised when compound (``self_group`` leaves ``NOT x`` bare before ``IS NULL``)."""
+    inner = expr.clause if isinstance(expr, TypeCoerce) else expr
+    if isinstance(inner, _COMPOUND):
+        return Grouping(expr)
+    return expr
 
 
 def compile_sql(source_or_tree, scope: Scope, table_for: Callable[[str], Table],

@@ -36,6 +36,7 @@ class Usage(enum.Enum):
 _LITERAL_TYPES = {bool: FType.BOOLEAN, int: FType.INTEGER, Decimal: FType.DECIMAL,
                   str: FType.TEXT, type(None): FType.NULL}
 _TEXTUAL = frozenset({FType.TEXT, FType.REFERENCE})
+_KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
 _DESCRIBE = {FType.INTEGER: "a whole number", FType.DECIMAL: "a number",
              FType.CURRENCY: "a currency amount", FType.PERCENT: "a percentage",
              FType.TEXT: "text", FType.BOOLEAN: "true or false", FType.DATE: "a date",
@@ -104,6 +105,9 @@ class Checker:
                     self.error(node, f"'{node.path[i - 1]}' is not a lookup, so '.{name}' "
                                      "cannot follow it", column)
                 scope = scope.scope_for(info.target)
+            if name.lower() in _KEYWORDS:  # the lexer reads a keyword that cannot come next
+                self.error(node, f"unexpected '{name}': a keyword cannot be used as a name",
+                           column)
             info = scope.field(name)
             if info is None:
                 where = f" on '{scope.object_name}'" if i else ""
@@ -167,8 +171,8 @@ class Checker:
                 self.error(node, f"a date {'plus' if op == '+' else 'minus'} a number needs a "
                                  f"whole number of days, not {describe(rt)}")
             return lt
-        if op == "+" and rt.is_temporal and lt.is_numeric:
-            if rt is FType.DATE and lt is not FType.INTEGER:
+        if op == "+" and rt.is_temporal and (lt.is_numeric or lt is null):
+            if rt is FType.DATE and lt not in (FType.INTEGER, null):
                 self.error(node, "a date plus a number needs a whole number of days, "
                                  f"not {describe(lt)}")
             return rt
@@ -236,17 +240,20 @@ class Checker:
                              f"{describe(left.type)}")
         if right.type is FType.TEXT_LIST:
             if left.type not in _TEXTUAL | {FType.NULL}:
-                self.error(node, f"'{right.path[-1]}' holds texts; cannot look for "
+                what = f"'{right.path[-1]}'" if isinstance(right, n.FieldRef) else "the list"
+                self.error(node, f"{what} holds texts; cannot look for "
                                  f"{describe(left.type)} in it")
+            self.check_options(right, left)
         elif right.type is FType.LIST:
             for item in right.items:
                 if FType.NULL not in (left.type, item.type):
                     self.comparable(item, "==", left.type, item.type)
                 self.check_options(left, item)
-            if left.type.is_temporal:
-                items = tuple(self.widen(i) if left.type is FType.DATETIME else i
-                              for i in right.items)
-                right = dataclasses.replace(right, items=items)
+            types = {left.type} | {i.type for i in right.items}
+            if FType.DATE in types and FType.DATETIME in types:  # compare at midnight
+                left = self.widen(left)
+                right = dataclasses.replace(right, items=tuple(self.widen(i)
+                                                               for i in right.items))
         else:
             self.error(right, "the right side of 'in' must be a list like [\"a\", \"b\"] or a "
                               f"multi-picklist field, not {describe(right.type)}")

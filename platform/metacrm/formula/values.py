@@ -37,8 +37,9 @@ def to_text(value) -> str:
         if value == value.to_integral_value():
             return str(int(value))
         return format(value.normalize(), "f")
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.datetime):  # not strftime: %Y does not pad years before 1000
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+                f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -78,8 +79,10 @@ def round_half_up(value, digits: int):
     """Round half away from zero, as SQL's round() does."""
     if value is None or isinstance(value, int):
         return value
-    quantum = Decimal(1).scaleb(-digits)
-    return number(value).quantize(quantum, rounding=ROUND_HALF_UP)
+    value = number(value)
+    if value.as_tuple().exponent >= -digits:  # nothing to round (and quantize could overflow
+        return value                          # the context's precision for big `digits`)
+    return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def midnight(value):
