@@ -125,7 +125,7 @@ class _ToNodes(Transformer):
 @functools.cache
 def _lark() -> Lark:
     grammar = resources.files(__package__).joinpath("grammar.lark").read_text()
-    return Lark(grammar, parser="lalr", propagate_positions=True, transformer=_ToNodes(),
+    return Lark(grammar, parser="lalr", transformer=_ToNodes(),
                 maybe_placeholders=True)
 
 

@@ -111,6 +111,8 @@ class SqlCompiler:
 
     def text(self, node: n.Node) -> ColumnElement:
         """The value as text, never NULL (blank -> ''), formatted as values.to_text does."""
+        if isinstance(node, n.Literal) and isinstance(node.value, str):
+            return literal(node.value, Text())
         x, t = self.value(node), node.type
         if t in (FType.TEXT, FType.REFERENCE):
             return func.coalesce(x, "")

@@ -81,7 +81,7 @@ class Checker:
         return method(node)
 
     def typed(self, node: n.Node, t: FType, **changes) -> n.Node:
-        return dataclasses.replace(node, type=t, **changes)
+        return node.with_type(t, **changes)
 
     # -- leaves -----------------------------------------------------------------------------
     def _Literal(self, node: n.Literal) -> n.Node:

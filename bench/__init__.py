@@ -1,0 +1,1 @@
+"""metacrm's benchmarks, run by ``scripts/bench`` (never timed assertions in tests)."""

@@ -1,0 +1,57 @@
+"""Tables from a Catalog: one real table per object, one column per stored field.
+
+Columns come from each field type (``FieldType.column_type``), so this module knows no field
+type by name. Lookups get a foreign key with their ``on_delete`` and an index; declared indexes
+become indexes (unique where asked).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, MetaData, Table
+
+from ..meta import Catalog, ObjectType
+
+#: object tables share the database with metacrm's own tables (versions, history, outbox…),
+#: whose names start with ``meta``; objects may not be named ``meta…`` (METADATA.md)
+TABLE_PREFIX = ""
+
+_ON_DELETE = {"restrict": "RESTRICT", "set_null": "SET NULL", "cascade": "CASCADE"}
+
+
+def table_name(object_name: str) -> str:
+    return TABLE_PREFIX + object_name
+
+
+def _columns(obj: ObjectType) -> list[Column]:
+    columns = []
+    for field in obj.stored_fields:
+        column_type = field.type.column_type()
+        args = [column_type]
+        target = getattr(field.type, "to", None)
+        if field.type_name == "lookup" and target:
+            args.append(ForeignKey(f"{table_name(target)}.id",
+                                   ondelete=_ON_DELETE[field.type.on_delete]))
+        columns.append(Column(field.name, *args, primary_key=field.name == "id",
+                              nullable=field.name != "id"))
+    return columns
+
+
+def _indexes(obj: ObjectType, name: str) -> list[Index]:
+    indexes = []
+    for field in obj.stored_fields:
+        if field.type_name == "lookup":
+            indexes.append(Index(f"ix_{name}_{field.name}", field.name))
+    for i, index in enumerate(obj.indexes):
+        index_name = index.name or f"ix_{name}_{'_'.join(index.fields)}"
+        indexes.append(Index(index_name, *index.fields, unique=index.unique))
+    return indexes
+
+
+def build_tables(catalog: Catalog, metadata: MetaData | None = None) -> dict[str, Table]:
+    """A Table for every object of the catalog (the ``user`` object included)."""
+    metadata = metadata if metadata is not None else MetaData()
+    tables = {}
+    for obj in catalog.objects.values():
+        name = table_name(obj.name)
+        tables[obj.name] = Table(name, metadata, *_columns(obj), *_indexes(obj, name))
+    return tables
