@@ -1,9 +1,13 @@
 """metacrm.store: the database. Only this layer talks to it.
 
-    from metacrm.store import build_tables
-    tables = build_tables(catalog)        # {object name: sqlalchemy.Table}
+    from metacrm.store import Database, build_tables
+    db = Database.from_url()                 # METACRM_DATABASE_URL or instance/metacrm.db
+    tables = build_tables(catalog)           # {object name: sqlalchemy.Table}
 """
 
+from .database import DEFAULT_URL, Database, database_url
+from .system import SYSTEM_METADATA, init_database
 from .tables import TABLE_PREFIX, build_tables, table_name
 
-__all__ = ["TABLE_PREFIX", "build_tables", "table_name"]
+__all__ = ["DEFAULT_URL", "Database", "database_url", "SYSTEM_METADATA", "init_database",
+           "TABLE_PREFIX", "build_tables", "table_name"]

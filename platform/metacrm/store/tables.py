@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, MetaData, Table
 
-from ..meta import Catalog, ObjectType
+from ..meta import Catalog, Field, ObjectType
 
 #: object tables share the database with metacrm's own tables (versions, history, outbox…),
 #: whose names start with ``meta``; objects may not be named ``meta…`` (METADATA.md)
@@ -22,13 +22,17 @@ def table_name(object_name: str) -> str:
     return TABLE_PREFIX + object_name
 
 
+def lookup_target(field: Field) -> str | None:
+    """The object a stored field references (a lookup's ``to``), else None."""
+    return field.type.field_info(field.name).target
+
+
 def _columns(obj: ObjectType) -> list[Column]:
     columns = []
     for field in obj.stored_fields:
-        column_type = field.type.column_type()
-        args = [column_type]
-        target = getattr(field.type, "to", None)
-        if field.type_name == "lookup" and target:
+        args = [field.type.column_type()]
+        target = lookup_target(field)
+        if target:
             args.append(ForeignKey(f"{table_name(target)}.id",
                                    ondelete=_ON_DELETE[field.type.on_delete]))
         columns.append(Column(field.name, *args, primary_key=field.name == "id",
@@ -39,9 +43,9 @@ def _columns(obj: ObjectType) -> list[Column]:
 def _indexes(obj: ObjectType, name: str) -> list[Index]:
     indexes = []
     for field in obj.stored_fields:
-        if field.type_name == "lookup":
+        if lookup_target(field):
             indexes.append(Index(f"ix_{name}_{field.name}", field.name))
-    for i, index in enumerate(obj.indexes):
+    for index in obj.indexes:
         index_name = index.name or f"ix_{name}_{'_'.join(index.fields)}"
         indexes.append(Index(index_name, *index.fields, unique=index.unique))
     return indexes

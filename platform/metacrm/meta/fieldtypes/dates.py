@@ -1,0 +1,64 @@
+"""Temporal field types: date, datetime (stored in UTC)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import types as sa
+
+from metacrm.formula.sqltypes import DateTimeSeconds
+from metacrm.formula.types import FType
+
+from ..values import is_blank, to_date, to_datetime
+from .base import FieldType, check_bounds, check_range, param
+
+
+@dataclass(frozen=True)
+class DateType(FieldType):
+    name = "date"
+    widget = "date"
+    summary = "A calendar date (YYYY-MM-DD); min, max."
+    min: dt.date | None = param("min")
+    max: dt.date | None = param("max")
+
+    @classmethod
+    def _prepare(cls, kwargs, definition, problems):
+        check_bounds(kwargs, problems, cls._convert)
+
+    _convert = staticmethod(to_date)
+
+    @property
+    def ftype(self):
+        return FType.DATE
+
+    def column_type(self):
+        return sa.Date()
+
+    def coerce(self, value):
+        return None if is_blank(value) else self._convert(value)
+
+    def validate(self, value):
+        if value is not None:
+            check_range(value, self.min, self.max, lambda bound: bound.isoformat())
+
+    def to_text(self, value):
+        return "" if value is None else value.isoformat()
+
+
+@dataclass(frozen=True)
+class DatetimeType(DateType):
+    name = "datetime"
+    widget = "datetime-local"
+    summary = ("A moment in time: naive UTC at whole seconds (a time without a zone is taken as "
+               "UTC); min, max.")
+    _convert = staticmethod(to_datetime)
+
+    @property
+    def ftype(self):
+        return FType.DATETIME
+
+    def column_type(self):
+        return DateTimeSeconds()  # the formula SQL back-end's representation
+
+

@@ -1,0 +1,31 @@
+"""THE list of metacrm's extension points.
+
+Built-in behaviour registers through these same hooks (see ``metacrm.plugins.DEFAULT_PLUGINS``),
+so a plugin can do anything the core does. A plugin is a module or object with functions
+marked ``@hookimpl``, found through the setuptools entry point group ``metacrm``::
+
+    # pyproject.toml of a plugin
+    [project.entry-points.metacrm]
+    my_field_types = "my_plugin.fieldtypes"
+
+    # my_plugin/fieldtypes.py
+    from metacrm.plugins.hookspecs import hookimpl
+
+    @hookimpl
+    def register_field_types():
+        return [ColorType]
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT_NAME = "metacrm"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_field_types():
+    """Return a list of field type classes (subclasses of ``metacrm.meta.fieldtypes.FieldType``)."""

@@ -1,0 +1,84 @@
+"""Plugins: the built-in field types come through the same hook a plugin uses."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+
+from meta_helpers import REPO, load_errors, write_package
+
+from metacrm.formula.types import FType
+from metacrm.meta import FieldTypeRegistry, FieldValueError, load_package
+from metacrm.meta.fieldtypes import TextType, param
+from metacrm.plugins import DEFAULT_PLUGINS, hookspecs, make_plugin_manager
+from metacrm.plugins.hookspecs import hookimpl
+
+
+@dataclass(frozen=True)
+class ColorType(TextType):
+    """What a plugin writes: a class with its keys as ``param`` fields, registered by a hook."""
+
+    name = "color"
+    widget = "color"
+    summary = "A colour as #rrggbb."
+    default_max_length = 7
+    palette: str | None = param("palette")
+
+    def _check_shape(self, text):
+        if not re.fullmatch(r"#[0-9a-f]{6}", text):
+            raise FieldValueError(f"'{text}' is not a colour")
+
+
+class ColorPlugin:
+    @hookimpl
+    def register_field_types(self):
+        return [ColorType]
+
+
+def hook_names():
+    return sorted(name for name, _ in inspect.getmembers(hookspecs, inspect.isfunction)
+                  if hasattr(getattr(hookspecs, name), "metacrm_spec"))
+
+
+def test_builtins_register_through_the_hook():
+    pm = make_plugin_manager(load_entry_points=False)
+    assert [name for name, _ in pm.list_name_plugin()] == list(DEFAULT_PLUGINS)
+    registry = FieldTypeRegistry.from_plugin_manager(pm)
+    assert len(registry.names()) == 18
+
+
+def test_every_hook_has_a_one_line_docstring_and_is_documented():
+    docs = (REPO / "docs" / "metadata.md").read_text()
+    assert hook_names() == ["register_field_types"]
+    for name in hook_names():
+        doc = getattr(hookspecs, name).__doc__
+        assert doc and "\n" not in doc.strip(), name
+        assert f"`{name}" in docs, f"hook {name} is not documented in docs/metadata.md"
+
+
+def test_a_plugin_field_type_works_end_to_end(tmp_path):
+    pm = make_plugin_manager(load_entry_points=False)
+    pm.register(ColorPlugin())
+    registry = FieldTypeRegistry.from_plugin_manager(pm)
+    assert "color" in registry and registry["color"].keys() == ("max_length", "palette")
+    folder = write_package(tmp_path, "paint", {"objects/can.yaml": """
+        kind: object
+        name: can
+        title: shade
+        fields:
+          shade: {type: color, palette: web, default: '#00ff00'}
+          shout: {type: formula, returns: text, expression: 'upper(shade)'}
+        """})
+    catalog = load_package(folder, field_types=registry)
+    shade = catalog.fields("can")["shade"]
+    assert shade.type.palette == "web" and shade.default == "#00ff00" and shade.ftype is FType.TEXT
+    assert load_errors(folder) == [  # the default registry has no colour type
+        "objects/can.yaml:5: fields.shade.palette: unknown key 'palette'",
+        "objects/can.yaml:5: fields.shade.type: unknown field type 'color'",
+    ]
+
+
+def test_entry_points_load_without_plugins_installed():
+    pm = make_plugin_manager()
+    assert pm.get_plugin(DEFAULT_PLUGINS[0]) is not None
