@@ -20,11 +20,11 @@ def _commands(group: click.Group, prefix: str = "metacrm"):
             yield from _commands(command, path)
 
 
-COMMANDS = list(_commands(main))
+COMMANDS = [("metacrm", main), *_commands(main)]
 
 
 def test_there_are_commands():
-    assert {"metacrm validate", "metacrm formula"} <= {path for path, _ in COMMANDS}
+    assert {"metacrm", "metacrm validate", "metacrm formula"} <= {path for path, _ in COMMANDS}
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[p for p, _ in COMMANDS])

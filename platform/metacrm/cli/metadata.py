@@ -1,4 +1,4 @@
-"""The ``metacrm`` command.
+"""``metacrm validate`` and ``metacrm formula``: the metadata core, no database needed.
 
     metacrm validate metadata/crm
     metacrm formula metadata/crm opportunity 'amount * probability / 100' --record '{"amount": 10}'
@@ -16,22 +16,20 @@ from pathlib import Path
 import click
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .formula import (
+from ..formula import (
     Environment, EvalContext, FormulaError, SqlCompiler, Usage, check_tree, compile_python,
 )
-from .meta import Catalog, FieldValueError, PackageInvalid, load_package
-from .store import build_tables
+from ..meta import Catalog, FieldValueError, PackageInvalid, load_package
+from ..store import build_tables
 
 _DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
 
 
-@click.group()
-@click.version_option(package_name="metacrm")
-def main() -> None:
-    """metacrm: a metadata-driven, low-code CRM."""
+from .app import main
 
 
-def _load(package_dir: str) -> Catalog:
+def load_or_exit(package_dir: str) -> Catalog:
+    """The package's Catalog; on errors, print every one and exit 1."""
     try:
         return load_package(package_dir)
     except PackageInvalid as invalid:
@@ -56,7 +54,7 @@ def _summary(catalog: Catalog) -> str:
 @click.argument("package_dir", type=click.Path(exists=True, file_okay=False))
 def validate(package_dir: str) -> None:
     """Check a metadata package; print every error as file:line: path: message."""
-    catalog = _load(package_dir)
+    catalog = load_or_exit(package_dir)
     click.echo(f"{catalog.package.name} {catalog.package.version}: {_summary(catalog)}")
 
 
@@ -86,7 +84,7 @@ class _Records:
         for name, raw in data.items():
             field = fields.get(name)
             if field is None:
-                from .meta import suggest
+                from ..meta import suggest
                 hint = suggest(name, fields)
                 raise click.BadParameter(f"'{object_name}' has no field '{name}'"
                                          + (f"; did you mean '{hint}'?" if hint else ""),
@@ -119,9 +117,9 @@ class _Records:
 @click.option("--user", "user_id", help="The id current_user() gives.")
 def formula(package_dir, object_name, expression, record_json, prior_json, dialect, user_id):
     """Type-check EXPRESSION on OBJECT; print its type, its value, or its SQL."""
-    catalog = _load(package_dir)
+    catalog = load_or_exit(package_dir)
     if object_name not in catalog.objects:
-        from .meta import suggest
+        from ..meta import suggest
         hint = suggest(object_name, catalog.objects)
         raise click.BadParameter(f"no object '{object_name}'"
                                  + (f"; did you mean '{hint}'?" if hint else ""),
@@ -155,6 +153,3 @@ def formula(package_dir, object_name, expression, record_json, prior_json, diale
         click.echo("sql: " + str(statement.compile(dialect=_DIALECTS[dialect],
                                                    compile_kwargs={"literal_binds": True})))
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,0 +1,9 @@
+"""The ``metacrm`` command: one module per group of commands, all on ``main``.
+
+    metacrm validate metadata/crm
+"""
+
+from . import metadata  # noqa: F401 - registers validate and formula on main
+from .app import main, open_database
+
+__all__ = ["main", "open_database"]
