@@ -1,0 +1,1 @@
+"""metacrm.packages: metadata packages in and out of the database (export)."""

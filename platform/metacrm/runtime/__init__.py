@@ -1,0 +1,1 @@
+"""metacrm.runtime: the RecordService (the ONE write path), validation, defaults, roll-ups."""
