@@ -54,8 +54,9 @@ class DateTimeSeconds(TypeDecorator):
 
 
 def TextList():  # noqa: N802 - used like a type class
-    """A list of texts (a multi-picklist value): JSON, JSONB on PostgreSQL."""
-    return JSON().with_variant(postgresql.JSONB(), "postgresql")
+    """A list of texts (a multi-picklist value): JSON, JSONB on PostgreSQL. A blank is SQL
+    NULL, never a JSON ``null`` (one blank form is simpler for every query)."""
+    return JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
 
 
 def _lower(value):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from decimal import Decimal
 from typing import Callable
 
 from sqlalchemy import (
@@ -24,7 +25,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 from sqlalchemy.sql.elements import (
     BinaryExpression, BooleanClauseList, Grouping, TypeCoerce, UnaryExpression,
 )
-from sqlalchemy.types import BigInteger
+from sqlalchemy.types import BigInteger, TypeDecorator
 
 from . import nodes as n
 from .env import DEFAULT_ENVIRONMENT, Environment
@@ -39,10 +40,33 @@ DIALECTS = ("sqlite", "postgresql")
 MAX_FORMULA_NESTING = 32
 
 
+class ExactNumber(TypeDecorator):
+    """A decimal value read back as :class:`~decimal.Decimal`.
+
+    SQLite computes decimals as REAL; plain ``Numeric`` would turn such a float into a Decimal
+    through ``"%.10f"``, so 1518548.31 came back as 1518548.3100000001. This keeps the float's
+    15 significant digits instead (what SQLite itself prints for a REAL, and all a REAL holds
+    exactly), so 0.1 + 0.2 is 0.3 and 1518548.31 stays 1518548.31.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Numeric(asdecimal=False))
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_result_value(self, value, dialect):
+        if isinstance(value, float):
+            return Decimal(format(value, ".15g"))
+        return value
+
+
 def sql_type(t: FType):
     """The SQLAlchemy type that reads and writes a value of ``t``."""
     if t.is_numeric:
-        return BigInteger() if t is FType.INTEGER else Numeric(asdecimal=True)
+        return BigInteger() if t is FType.INTEGER else ExactNumber()
     return {
         FType.TEXT: Text(), FType.REFERENCE: Text(), FType.BOOLEAN: Boolean(),
         FType.DATE: Date(), FType.DATETIME: DateTimeSeconds(), FType.TEXT_LIST: TextList(),
