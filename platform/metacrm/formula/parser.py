@@ -21,6 +21,7 @@ MAX_LENGTH = 8_000
 #: nesting deeper than this is refused: the back-ends recurse over the tree
 MAX_DEPTH = 64
 
+KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
 
 # what a person calls the grammar's terminals, for "expected ..." messages
@@ -118,6 +119,11 @@ class _ToNodes(Transformer):
         return n.Call(str(name).lower(), tuple(a for a in args if a is not None), **_at(name))
 
     def field(self, items):
+        for token in items:
+            # the contextual lexer reads a keyword as a name where no keyword may stand
+            if token.lower() in KEYWORDS:
+                raise FormulaError(f"unexpected '{token}': a keyword cannot be used as a name",
+                                   token.line, token.column)
         return n.FieldRef(tuple(str(t) for t in items), columns=tuple(t.column for t in items),
                           **_at(items[0]))
 
@@ -181,6 +187,8 @@ def parse(source: str) -> n.Node:
         tree = _lark().parse(source)
     except UnexpectedInput as err:
         raise _syntax_error(err, source) from None
+    except FormulaError as err:  # raised by the transformer, which has no source text
+        raise FormulaError(err.message, err.line, err.column, source) from None
     if _depth(tree) > MAX_DEPTH:
         raise FormulaError(f"the expression is nested more than {MAX_DEPTH} levels deep",
                            1, 1, source)

@@ -36,7 +36,6 @@ class Usage(enum.Enum):
 _LITERAL_TYPES = {bool: FType.BOOLEAN, int: FType.INTEGER, Decimal: FType.DECIMAL,
                   str: FType.TEXT, type(None): FType.NULL}
 _TEXTUAL = frozenset({FType.TEXT, FType.REFERENCE})
-_KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
 _DESCRIBE = {FType.INTEGER: "a whole number", FType.DECIMAL: "a number",
              FType.CURRENCY: "a currency amount", FType.PERCENT: "a percentage",
              FType.TEXT: "text", FType.BOOLEAN: "true or false", FType.DATE: "a date",
@@ -105,9 +104,6 @@ class Checker:
                     self.error(node, f"'{node.path[i - 1]}' is not a lookup, so '.{name}' "
                                      "cannot follow it", column)
                 scope = scope.scope_for(info.target)
-            if name.lower() in _KEYWORDS:  # the lexer reads a keyword that cannot come next
-                self.error(node, f"unexpected '{name}': a keyword cannot be used as a name",
-                           column)
             info = scope.field(name)
             if info is None:
                 where = f" on '{scope.object_name}'" if i else ""
