@@ -16,7 +16,7 @@ from .catalog import Catalog, UnknownName, content_hash
 from .errors import MetadataError, PackageInvalid, suggest
 from .fieldtypes import (BUILTIN_FIELD_TYPES, CatalogView, FieldType, FieldTypeRegistry,
                          FieldValueError, TypeProblem, default_field_types)
-from .loader import load_package
+from .loader import load_files, load_package
 from .model import (Action, ApprovalProcess, ApprovalStep, Approvers, Extension, Field, Index,
                     Layout, ListView, ObjectType, Package, RawDocument, RelatedList, Role, Schedule,
                     Section, SortKey, Tab, ValidationRule, Workflow)
@@ -25,7 +25,7 @@ from .system import SYSTEM_FIELD_NAMES, SYSTEM_FIELDS, USER_OBJECT
 
 __all__ = [
     # loading
-    "load_package", "Catalog", "UnknownName", "content_hash",
+    "load_package", "load_files", "Catalog", "UnknownName", "content_hash",
     # errors
     "MetadataError", "PackageInvalid", "suggest",
     # field types

@@ -11,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from . import automation_checks, checks
 from .build import (Parts, Where, build_approval_process, build_layout, build_list_view,
@@ -64,7 +63,8 @@ class Assembly:
         self.object_drafts: dict[str, Draft] = {}
         self.extension_drafts: dict[str, Draft] = {}
         self.built: dict[str, dict[str, Any]] = defaultdict(dict)
-        self.data_files: list[tuple[Path, str, str]] = []
+        #: (object name, file as errors name it, package, read its text)
+        self.data_files: list[tuple[str, str, str, Callable[[], str]]] = []
         self.objects: dict[str, ObjectType] = {}
         self.extensions: dict[str, Extension] = {}
         #: (object, "field" | "validation" | "index", key) -> where it was written
@@ -75,8 +75,10 @@ class Assembly:
     def add_package_document(self, document: SourceDocument) -> None:
         self.package_documents.append(document)
 
-    def add_data_file(self, path: Path, file: str, package: str) -> None:
-        self.data_files.append((path, file, package))
+    def add_data_file(self, stem: str, file: str, package: str, read: Callable[[], str]) -> None:
+        """A data file ``data/<stem>.csv``; ``read`` gives its text (or raises OSError or
+        UnicodeDecodeError)."""
+        self.data_files.append((stem, file, package, read))
 
     def mark_unreadable(self, kind: str, names: Iterable[str]) -> None:
         """A file of ``kind`` could not be parsed; it probably defined ``names``."""
@@ -185,7 +187,7 @@ class Assembly:
                     name=name, label=label, plural=plural, title=data["title"],
                     fields=frozen_mapping(with_system_fields(fields)), validations=tuple(validations),
                     indexes=tuple(indexes), description=data.get("description"),
-                    package=draft.document.package)
+                    package=draft.document.package, renamed_from=data.get("renamed_from"))
             self.objects[name] = obj
         self._bind()
 
@@ -292,7 +294,7 @@ class Assembly:
             prefixes[document.package] = document.file[: -len("package.yaml")]
         return tuple(sorted(
             (RawDocument(document.package, document.file[len(prefixes.get(document.package, "")):],
-                         document.kind, document.name, deep_freeze(document.data))
+                         document.kind, document.name, deep_freeze(document.data), document.text)
              for document in documents),
             key=lambda raw: (raw.package, raw.kind, raw.name)))
 

@@ -88,7 +88,7 @@ def build_field(document: SourceDocument, path: DocPath, name: str, definition: 
         read_only=bool(definition.get("read_only", False)), default=default,
         default_formula=default_formula, required_when=definition.get("required_when"),
         read_only_when=definition.get("read_only_when"), visible_when=definition.get("visible_when"),
-        package=document.package,
+        package=document.package, renamed_from=definition.get("renamed_from"),
     )
 
 

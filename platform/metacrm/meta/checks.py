@@ -7,6 +7,7 @@ reports into the assembly's problems and never stops at the first one.
 from __future__ import annotations
 
 import csv
+import io
 from typing import TYPE_CHECKING, Iterable
 
 from metacrm.formula.types import FType
@@ -78,7 +79,47 @@ def field_of(assembly: "Assembly", document: SourceDocument, path: DocPath, obj:
     return False
 
 
+def check_renames(assembly: "Assembly") -> None:
+    """``renamed_from`` must name something that is gone: an old name still in use would make the
+    rename ambiguous (rename it, or keep it?), and two things cannot come from one."""
+    claimed: dict[str, str] = {}
+    for name, draft in assembly.object_drafts.items():
+        old = draft.document.data.get("renamed_from")
+        if not isinstance(old, str):
+            continue
+        if old == name:
+            assembly.problems.at(draft.document, ("renamed_from",), "an object cannot be renamed "
+                                 "from its own name", value=True)
+        elif old in assembly.objects or assembly.is_broken(old):
+            assembly.problems.at(draft.document, ("renamed_from",), f"object '{old}' still exists: "
+                                 "remove it, or drop renamed_from", value=True)
+        elif old in claimed:
+            assembly.problems.at(draft.document, ("renamed_from",), f"object '{claimed[old]}' is "
+                                 f"already renamed from '{old}'", value=True)
+        claimed.setdefault(old, name)
+    for object_name, obj in assembly.objects.items():
+        claimed = {}
+        for field in obj.fields.values():
+            old = field.renamed_from
+            where = assembly.where.get((object_name, "field", field.name))
+            if old is None or where is None:
+                continue
+            document, path = where
+            if old == field.name:
+                assembly.problems.at(document, path + ("renamed_from",), "a field cannot be "
+                                     "renamed from its own name", value=True)
+            elif old in obj.fields or assembly.is_broken(object_name, old):
+                assembly.problems.at(document, path + ("renamed_from",), f"field '{old}' still "
+                                     f"exists on '{object_name}': remove it, or drop renamed_from",
+                                     value=True)
+            elif old in claimed:
+                assembly.problems.at(document, path + ("renamed_from",), f"field '{claimed[old]}' "
+                                     f"is already renamed from '{old}'", value=True)
+            claimed.setdefault(old, field.name)
+
+
 def check_objects(assembly: "Assembly", checker: ExpressionChecker) -> None:
+    check_renames(assembly)
     for name, obj in assembly.objects.items():
         draft = assembly.object_drafts.get(name)
         if draft is not None:
@@ -193,16 +234,15 @@ def check_roles(assembly: "Assembly") -> None:
 
 
 def check_data_files(assembly: "Assembly") -> None:
-    for path, file, package in assembly.data_files:
-        obj = assembly.objects.get(path.stem)
+    for stem, file, package, read in assembly.data_files:
+        obj = assembly.objects.get(stem)
         if obj is None:
             assembly.problems.add(MetadataError(
-                file, None, "", f"no object '{path.stem}' for this data file (files are named "
-                "after objects)", suggest(path.stem, assembly.objects)))
+                file, None, "", f"no object '{stem}' for this data file (files are named "
+                "after objects)", suggest(stem, assembly.objects)))
             continue
         try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                header = next(csv.reader(handle), None)
+            header = next(csv.reader(io.StringIO(read(), newline="")), None)
         except (OSError, UnicodeDecodeError, csv.Error) as error:
             assembly.problems.add(MetadataError(file, None, "", f"cannot read the file: {error}"))
             continue

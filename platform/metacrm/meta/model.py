@@ -78,6 +78,8 @@ class Field:
     system: bool = False
     #: the package that declared the field (differs from the object's for extensions)
     package: str | None = None
+    #: the field's previous name: a deploy renames the column instead of drop + add
+    renamed_from: str | None = None
 
     @property
     def type_name(self) -> str:
@@ -132,6 +134,8 @@ class ObjectType:
     indexes: tuple[Index, ...] = ()
     description: str | None = None
     package: str | None = None
+    #: the object's previous name: a deploy renames the table instead of drop + add
+    renamed_from: str | None = None
 
     def field(self, name: str) -> Field | None:
         return self.fields.get(name)
@@ -343,3 +347,6 @@ class RawDocument:
     kind: str
     name: str
     data: Mapping[str, Any] = dataclass_field(default_factory=_empty)
+    #: the file's text as written, comments included (None when the document was not read
+    #: from a file); not part of the content: two texts with the same data are one document
+    text: str | None = dataclass_field(default=None, compare=False, repr=False)

@@ -8,6 +8,7 @@ Python data (for everything else; dates become ISO text, numbers plain ints and 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,8 @@ class SourceDocument:
     package: str
     node: CommentedMap
     data: dict
+    #: the file's text as read (kept so a deployed version can store and export it as written)
+    text: str = ""
 
     @property
     def kind(self) -> Any:
@@ -137,6 +140,12 @@ def read_document(path: Path, file: str, package: str
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, [MetadataError(file, None, "", f"cannot read the file: {error}")]
+    return parse_document(text, file, package)
+
+
+def parse_document(text: str, file: str, package: str
+                   ) -> tuple[SourceDocument | None, list[MetadataError]]:
+    """One YAML document from its text (``file`` is where errors say it is)."""
     try:
         node = _yaml().load(text)
     except MarkedYAMLError as error:
@@ -154,4 +163,24 @@ def read_document(path: Path, file: str, package: str
         return None, [MetadataError(file, None, "", "the file is empty")]
     if not isinstance(node, CommentedMap):
         return None, [MetadataError(file, 1, "", "a document must be a mapping of keys to values")]
-    return SourceDocument(file, package, node, to_plain(node)), []
+    return SourceDocument(file, package, node, to_plain(node), text), []
+
+
+def dump_yaml(data: Any) -> str:
+    """Plain data as YAML 1.2 text that :func:`parse_document` reads back to the same data.
+
+    Deterministic: keys keep their order, no anchors, a fixed width and indentation (used to
+    write a document whose original text is not at hand).
+    """
+    yaml = YAML(typ="rt")
+    yaml.version = (1, 2)
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.ignore_aliases = lambda _data: True
+    out = io.StringIO()
+    yaml.dump(data, out)
+    text = out.getvalue()
+    # the %YAML directive ruamel writes for version 1.2 is noise for a package file
+    if text.startswith("%YAML"):
+        text = text.split("---\n", 1)[1] if "---\n" in text else text
+    return text

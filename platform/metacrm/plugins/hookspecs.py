@@ -29,3 +29,23 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 @hookspec
 def register_field_types():
     """Return a list of field type classes (subclasses of ``metacrm.meta.fieldtypes.FieldType``)."""
+
+
+# -- the RecordService (metacrm.runtime): every create, update and delete ---------------------
+# Each receives one ``change`` (metacrm.runtime.Change): object, operation ("create", "update"
+# or "delete"), record, prior, changed, actor, connection, service, metadata_version.
+
+
+@hookspec
+def record_before_save(change):
+    """Adjust ``change.record`` before it is checked and saved, inside the write's transaction."""
+
+
+@hookspec
+def record_after_save(change):
+    """React to a saved change inside its transaction; raising rolls the whole write back."""
+
+
+@hookspec
+def record_after_commit(change):
+    """React to a change after its transaction committed (errors are logged, never raised)."""

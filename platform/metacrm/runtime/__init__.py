@@ -1,1 +1,23 @@
-"""metacrm.runtime: the RecordService (the ONE write path), validation, defaults, roll-ups."""
+"""metacrm.runtime: the RecordService (the ONE write path), validation, defaults, roll-ups.
+
+    from metacrm.runtime import Actor, RecordService, RecordInvalid
+    service = RecordService(db, catalog, tables)
+    try:
+        service.create("contact", {"last_name": "Lovelace"}, Actor.system())
+    except RecordInvalid as invalid:
+        invalid.messages            # {"field": ["message", …], "_record": [...]}
+"""
+
+from ..store.query import Page
+from .actor import Actor
+from .errors import (RECORD, BulkInvalid, FieldError, QueryInvalid, ReadOnlyField, RecordError,
+                     RecordInvalid, RecordNotFound, UnknownObject, VersionConflict)
+from .hooks import Change
+from .ids import new_id
+from .service import RecordService
+
+__all__ = [
+    "Actor", "RecordService", "Change", "Page", "new_id",
+    "RecordError", "RecordInvalid", "BulkInvalid", "RecordNotFound", "VersionConflict",
+    "QueryInvalid", "UnknownObject", "FieldError", "ReadOnlyField", "RECORD",
+]

@@ -1,13 +1,17 @@
 """metacrm.store: the database. Only this layer talks to it.
 
-    from metacrm.store import Database, build_tables
+    from metacrm.store import Database, build_tables, CatalogRegistry
     db = Database.from_url()                 # METACRM_DATABASE_URL or instance/metacrm.db
     tables = build_tables(catalog)           # {object name: sqlalchemy.Table}
+    deployed = CatalogRegistry(db).current() # the deployed version, reloaded when it changes
 """
 
+# every module that defines a system table is imported here, so init_database creates them all
+from . import counters, history, versions  # noqa: F401
 from .database import DEFAULT_URL, Database, database_url
 from .system import SYSTEM_METADATA, init_database
 from .tables import TABLE_PREFIX, build_tables, table_name
+from .versions import CatalogRegistry, DeployedVersion
 
 __all__ = ["DEFAULT_URL", "Database", "database_url", "SYSTEM_METADATA", "init_database",
-           "TABLE_PREFIX", "build_tables", "table_name"]
+           "TABLE_PREFIX", "build_tables", "table_name", "CatalogRegistry", "DeployedVersion"]

@@ -2,12 +2,14 @@
 
 Columns come from each field type (``FieldType.column_type``), so this module knows no field
 type by name. Lookups get a foreign key with their ``on_delete`` and an index; declared indexes
-become indexes (unique where asked).
+become indexes (unique where asked); a ``unique`` field gets a unique index, on ``lower(…)`` for
+a type whose uniqueness ignores case (email). The RecordService checks uniqueness first to give
+a friendly message; the index is what makes it hold under concurrent writers.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, MetaData, Table
+from sqlalchemy import Column, ForeignKey, Index, MetaData, Table, func
 
 from ..meta import Catalog, Field, ObjectType
 
@@ -40,6 +42,26 @@ def _columns(obj: ObjectType) -> list[Column]:
     return columns
 
 
+def unique_index_name(object_name: str, field_name: str) -> str:
+    """The name of a ``unique`` field's index (the RecordService maps violations back by it)."""
+    return f"uq_{table_name(object_name)}_{field_name}"
+
+
+def casefold_unique(field: Field) -> bool:
+    """Does this field's uniqueness ignore case? (METADATA.md: email does.)"""
+    return field.type_name == "email"
+
+
+def _unique_indexes(obj: ObjectType, table: Table) -> list[Index]:
+    indexes = []
+    for field in obj.stored_fields:
+        if field.unique and not field.system:
+            column = table.c[field.name]
+            key = func.lower(column) if casefold_unique(field) else column
+            indexes.append(Index(unique_index_name(obj.name, field.name), key, unique=True))
+    return indexes
+
+
 def _indexes(obj: ObjectType, name: str) -> list[Index]:
     indexes = []
     for field in obj.stored_fields:
@@ -57,5 +79,7 @@ def build_tables(catalog: Catalog, metadata: MetaData | None = None) -> dict[str
     tables = {}
     for obj in catalog.objects.values():
         name = table_name(obj.name)
-        tables[obj.name] = Table(name, metadata, *_columns(obj), *_indexes(obj, name))
+        table = Table(name, metadata, *_columns(obj), *_indexes(obj, name))
+        _unique_indexes(obj, table)  # an Index on a table's columns attaches itself to it
+        tables[obj.name] = table
     return tables

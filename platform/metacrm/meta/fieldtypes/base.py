@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 #: keys every field accepts, whatever its type (the Field, not its type, holds them)
 COMMON_KEYS = frozenset({
     "type", "label", "help", "description", "required", "unique", "default",
-    "required_when", "read_only_when", "visible_when", "read_only",
+    "required_when", "read_only_when", "visible_when", "read_only", "renamed_from",
 })
 #: common keys that make no sense on a computed field
 INPUT_KEYS = ("required", "unique", "default", "read_only", "required_when", "read_only_when")
@@ -72,6 +72,8 @@ class FieldType:
     #: False for computed values (formula, rollup, auto_number): no input, default or required
     accepts_input: ClassVar[bool] = True
     can_be_unique: ClassVar[bool] = True
+    #: uniqueness compares values ignoring case (email addresses)
+    unique_ignores_case: ClassVar[bool] = False
     required_keys: ClassVar[tuple[str, ...]] = ()
     #: one line for the metadata reference
     summary: ClassVar[str] = ""

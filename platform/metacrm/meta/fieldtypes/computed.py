@@ -136,7 +136,10 @@ class RollupType(FieldType):
         if child_field is None or not child_field.type.ftype.is_numeric:
             return self
         value_type = child_field.type.ftype
-        scale = getattr(child_field.type, "scale", 0)
+        # a formula child has no scale of its own: use its type's usual one (currency: 2)
+        scale = getattr(child_field.type, "scale", None)
+        if scale is None:
+            scale = {FType.INTEGER: 0, FType.CURRENCY: 2, FType.PERCENT: 2}.get(value_type, 6)
         if self.aggregate == "avg":
             value_type = FType.DECIMAL if value_type is FType.INTEGER else value_type
             scale = 6

@@ -71,6 +71,7 @@ class EmailType(TextType):
     widget = "email"
     summary = "An email address; uniqueness ignores case."
     default_max_length = 254
+    unique_ignores_case = True
 
     def _clean(self, text):
         return text.strip()

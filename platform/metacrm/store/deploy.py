@@ -1,0 +1,250 @@
+"""Deploy = plan, then apply: a Catalog made the version in force, with the DDL it needs.
+
+    plan = deploy.plan(db, catalog)          # what would change, the DDL, the risks (counted)
+    print(plan.describe())                   # or plan.to_json()
+    result = deploy.apply(db, plan, allow_destructive=False, deployed_by="ann")
+    result.version.number                    # None when the plan was empty
+    deploy.rollback(db, 3)                   # version 3's files, planned and applied again
+
+``apply`` runs in ONE transaction: it takes the deploy lock, makes the plan again against the
+data as it is now (another deploy or new records may have come in since ``plan``), refuses
+risks unless ``allow_destructive``, runs every DDL step and stores the new version. Any
+failure rolls all of it back: the old version stays in force and no table is half-changed.
+A fresh database is initialised by the first deploy, in the same transaction.
+
+SQLite: a table rebuilt by batch mode is dropped and replaced; with foreign keys enforced,
+dropping a parent table would fire ON DELETE on its children. So foreign keys are switched
+off on the deploy's connection before BEGIN (SQLite ignores the pragma inside a
+transaction), checked with ``PRAGMA foreign_key_check`` before COMMIT, and switched on again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import zlib
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import Connection, text
+
+from ..meta import Catalog
+from ..meta.diff import CatalogDiff, diff
+from . import versions
+from .database import Database
+from .ddl import Step, StepContext, ddl_steps
+from .risks import Risk, find_risks
+from .system import SYSTEM_METADATA
+from .versions import DeployedVersion, VersionInfo
+
+__all__ = ["Plan", "Applied", "DeployError", "DeployRefused", "DeployConflict", "DeployFailed",
+           "plan", "make_plan", "apply", "rollback"]
+
+#: PostgreSQL advisory lock taken by every deploy, so two never interleave
+LOCK_KEY = zlib.crc32(b"metacrm deploy")
+#: how long a PostgreSQL deploy waits for a table that other transactions are using
+TABLE_LOCK_TIMEOUT = "15s"
+
+
+class DeployError(Exception):
+    """A deploy that did not happen; the version in force is unchanged."""
+
+
+class DeployRefused(DeployError):
+    """The plan has risks and ``allow_destructive`` was not given."""
+
+    def __init__(self, plan: "Plan"):
+        self.plan = plan
+        lines = "\n".join(f"  - {risk}" for risk in plan.risks)
+        super().__init__(f"refused: the deploy is risky for data already stored "
+                         f"(allow destructive changes to go ahead):\n{lines}")
+
+
+class DeployConflict(DeployError):
+    """Another deploy happened since the plan was made."""
+
+
+class DeployFailed(DeployError):
+    """A step failed; everything was rolled back."""
+
+    def __init__(self, step: str, error: BaseException):
+        self.step = step
+        self.error = error
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        super().__init__(f"deploy failed at: {step}\n  {type(error).__name__}: {detail}\n"
+                         "nothing was changed; the deployed version is still in force")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What deploying ``catalog`` would do, against the version in force (``base``)."""
+
+    base: VersionInfo | None
+    catalog: Catalog
+    changes: CatalogDiff
+    steps: tuple[Step, ...]
+    risks: tuple[Risk, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to do: the catalog is the one in force."""
+        return not self.changes
+
+    @property
+    def risky(self) -> bool:
+        return bool(self.risks)
+
+    def describe(self) -> str:
+        """The plan for people: changes, DDL, risks."""
+        package = self.catalog.package
+        head = (f"{package.name} {package.version} (content {self.catalog.content_hash[:12]}) over "
+                + (f"version {self.base.number} ({self.base.package} {self.base.package_version})"
+                   if self.base else "an empty database"))
+        if self.empty:
+            return f"{head}\nno changes"
+        lines = [head, "", "changes:"]
+        lines += [f"  {change}" for change in self.changes.changes]
+        lines += ["", "DDL:"] + ([f"  {step}" for step in self.steps] or ["  none (metadata only)"])
+        if self.risks:
+            lines += ["", "risks (refused unless destructive changes are allowed):"]
+            lines += [f"  ! {risk}" for risk in self.risks]
+        else:
+            lines += ["", "risks: none"]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {
+            "package": self.catalog.package.name, "package_version": self.catalog.package.version,
+            "content_hash": self.catalog.content_hash,
+            "base": self.base.number if self.base else None, "empty": self.empty,
+            "changes": [change.to_json() for change in self.changes.changes],
+            "counts": self.changes.counts(),
+            "steps": [step.to_json() for step in self.steps],
+            "risks": [risk.to_json() for risk in self.risks],
+        }
+
+
+@dataclass(frozen=True)
+class Applied:
+    plan: Plan
+    #: the version stored; None when the plan was empty (nothing to store)
+    version: DeployedVersion | None
+
+
+def make_plan(conn: Connection, catalog: Catalog) -> Plan:
+    """The plan of ``catalog`` against the version in force, in the caller's transaction."""
+    base = versions.current(conn)
+    old = base.catalog if base is not None else None
+    changes = diff(old, catalog)
+    if not changes:
+        return Plan(base, catalog, changes, (), ())
+    steps = ddl_steps(old, catalog, changes, conn.dialect)
+    risks = find_risks(conn, old, catalog, changes)
+    return Plan(_info(base), catalog, changes, tuple(steps), tuple(risks))
+
+
+def _info(version: DeployedVersion | None) -> VersionInfo | None:
+    if version is None:
+        return None
+    return VersionInfo(version.number, version.package, version.package_version,
+                       version.content_hash, version.deployed_at, version.deployed_by,
+                       version.note, version.changes)
+
+
+def plan(db: Database, catalog: Catalog) -> Plan:
+    """The plan of deploying ``catalog`` now (nothing is changed)."""
+    with db.read() as conn:
+        return make_plan(conn, catalog)
+
+
+def apply(db: Database, plan_or_catalog: Plan | Catalog, *, allow_destructive: bool = False,
+          deployed_by: str | None = None, note: str | None = None) -> Applied:
+    """Make the catalog the version in force (see the module's docstring).
+
+    Given a Plan, the version in force must still be the plan's ``base`` (DeployConflict
+    otherwise). Raises DeployRefused for risks without ``allow_destructive``, DeployFailed
+    when a step fails; in every case nothing has changed.
+    """
+    given = plan_or_catalog if isinstance(plan_or_catalog, Plan) else None
+    catalog = given.catalog if given is not None else plan_or_catalog
+    assert isinstance(catalog, Catalog)
+    with _deploy_transaction(db) as conn:
+        SYSTEM_METADATA.create_all(conn)  # a fresh database: initialised in this transaction
+        fresh = make_plan(conn, catalog)
+        if given is not None and _number(fresh.base) != _number(given.base):
+            raise DeployConflict(
+                f"version {_number(fresh.base)} was deployed since the plan was made over "
+                f"version {_number(given.base)}: plan again")
+        if fresh.empty:
+            return Applied(fresh, None)
+        if fresh.risky and not allow_destructive:
+            raise DeployRefused(fresh)
+        context = StepContext(conn)
+        for step in fresh.steps:
+            _run_step(context, step)
+        version = versions.save(conn, catalog, deployed_by=deployed_by, note=note,
+                                changes=tuple(str(change) for change in fresh.changes.changes))
+        _check_foreign_keys(conn)
+    return Applied(fresh, version)
+
+
+def rollback(db: Database, number: int, *, allow_destructive: bool = False,
+             deployed_by: str | None = None, note: str | None = None,
+             dry_run: bool = False) -> Applied:
+    """Deploy version ``number``'s files again (stored as a new version)."""
+    with db.read() as conn:
+        old = versions.load(conn, number)
+    catalog = old.catalog
+    if dry_run:
+        return Applied(plan(db, catalog), None)
+    return apply(db, catalog, allow_destructive=allow_destructive, deployed_by=deployed_by,
+                 note=note or f"rollback to version {number}")
+
+
+def _number(version: VersionInfo | None) -> int | None:
+    return version.number if version is not None else None
+
+
+def _run_step(context: StepContext, step: Step) -> None:
+    try:
+        step.run(context)
+    except DeployError:
+        raise
+    except Exception as error:  # any database error: reported with the step, all rolled back
+        raise DeployFailed(step.description, error) from error
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL checked every key as it went
+    problems = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if problems:
+        shown = ", ".join(f"{row[0]} row {row[1]} -> {row[2]}" for row in problems[:5])
+        raise DeployFailed("checking foreign keys",
+                           RuntimeError(f"{len(problems)} broken references: {shown}"))
+
+
+@contextlib.contextmanager
+def _deploy_transaction(db: Database) -> Iterator[Connection]:
+    """The deploy's write transaction, serialised with other deploys."""
+    if db.dialect != "sqlite":
+        with db.write() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+            # DDL waits for the transactions using a table, and while it waits every new
+            # query of that table queues behind it: give up (and roll back) rather than stall
+            conn.execute(text(f"SET LOCAL lock_timeout = '{TABLE_LOCK_TIMEOUT}'"))
+            yield conn
+        return
+    with db.engine.connect() as conn:
+        # on the DBAPI connection, outside SQLAlchemy's transaction (which has not begun)
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            conn = conn.execution_options(sqlite_immediate=True)  # BEGIN IMMEDIATE: one writer
+            with conn.begin():
+                yield conn
+        finally:
+            try:
+                raw.execute("PRAGMA foreign_keys=ON")
+            except Exception:  # the connection is unusable: never hand it out without keys
+                conn.invalidate()
+                raise

@@ -1,0 +1,109 @@
+"""Fixtures of the record tests: a real Database (SQLite file, PostgreSQL schema) per module,
+the tables of a catalog created in it, emptied before each test.
+
+A module picks its catalog by overriding the ``catalog`` fixture (default: the ``records``
+fixture package). ``backend`` is parametrized, so every test runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import MetaData, event, text
+
+from runtime_helpers import FIXED_NOW, RECORDS, clean, make_user, pg_url, unavailable
+
+from metacrm.formula import Environment
+from metacrm.meta import load_package
+from metacrm.runtime import Actor, RecordService
+from metacrm.store import Database, build_tables, init_database
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_package(RECORDS)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory, worker_id):
+    """A Database of this module's own: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("records")
+        db = Database.from_url(f"sqlite:///{folder}/records.db")
+        yield db
+        db.dispose()
+        return
+    digest = hashlib.sha1(request.module.__name__.encode()).hexdigest()[:8]
+    schema = f"rt_{worker_id}_{digest}".replace("-", "_")
+    db = Database.from_url(pg_url(), pool_size=12, max_overflow=12)
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as err:  # noqa: BLE001 - any failure to reach the server
+        db.dispose()
+        unavailable("PostgreSQL", err)
+
+    @event.listens_for(db.engine, "connect")
+    def _search_path(dbapi_conn, _):
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f'SET search_path TO "{schema}"')
+        dbapi_conn.commit()
+
+    db.engine.dispose()  # connections made before the listener lack the search_path
+    yield db
+    db.dispose()
+    with Database.from_url(pg_url()).engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@pytest.fixture(scope="module")
+def tables(backend, catalog):
+    metadata = MetaData()
+    tables = build_tables(catalog, metadata)
+    init_database(backend)
+    with backend.write() as conn:
+        metadata.create_all(conn)
+    tables["__metadata__"] = metadata  # for clean(); not an object
+    return tables
+
+
+@pytest.fixture
+def env():
+    """A fixed clock, so today() and created_at are known."""
+    return Environment(clock=lambda: FIXED_NOW)
+
+
+@pytest.fixture
+def db(backend, tables):
+    """The module's database, emptied."""
+    clean(backend, tables["__metadata__"])
+    return backend
+
+
+@pytest.fixture
+def service(db, catalog, tables, env):
+    object_tables = {name: t for name, t in tables.items() if name != "__metadata__"}
+    return RecordService(db, catalog, object_tables, metadata_version=3, env=env)
+
+
+@pytest.fixture
+def system():
+    return Actor.system()
+
+
+@pytest.fixture
+def ann(service):
+    return make_user(service, "ann")
+
+
+@pytest.fixture
+def bob(service):
+    return make_user(service, "bob")
+
+
+@pytest.fixture
+def dialect(backend):
+    return backend.dialect
+
