@@ -11,7 +11,9 @@ import os
 
 import pytest
 from hypothesis import settings
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event
+
+from pg_support import create_schema, drop_schema, on_schema, pg_url, unique_schema
 
 from metacrm.formula import register_sqlite_functions
 
@@ -20,21 +22,6 @@ settings.register_profile("ci", max_examples=300, deadline=None)
 settings.register_profile("thorough", max_examples=3000, deadline=None)
 settings.load_profile(os.environ.get("METACRM_HYPOTHESIS_PROFILE")
                       or ("ci" if os.environ.get("CI", "").lower() == "true" else "default"))
-
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _pg_url() -> str:
-    url = os.environ.get("METACRM_TEST_POSTGRES_URL", DEFAULT_PG_URL)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
-
-
-def _unavailable(what: str, err: Exception):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{what} is required in CI but unavailable: {err}")
-    pytest.skip(f"{what} unavailable: {err}")
 
 
 def _sqlite_engine(url: str = "sqlite://"):
@@ -46,27 +33,12 @@ def _sqlite_engine(url: str = "sqlite://"):
 @pytest.fixture(scope="session")
 def pg_engine(worker_id):
     """An engine on a schema of this worker's own, dropped at the end of the session."""
-    schema = f"test_{worker_id}".replace("-", "_")
-    engine = create_engine(_pg_url(), pool_pre_ping=True)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as err:  # noqa: BLE001 - any failure to reach the server
-        engine.dispose()
-        _unavailable("PostgreSQL", err)
-
-    @event.listens_for(engine, "connect")
-    def _search_path(dbapi_conn, _):
-        with dbapi_conn.cursor() as cur:
-            cur.execute(f'SET search_path TO "{schema}"')
-        dbapi_conn.commit()
-
-    engine.dispose()  # connections made before the listener lack the search_path
+    schema = unique_schema("test")
+    create_schema(schema)
+    engine = on_schema(create_engine(pg_url(), pool_pre_ping=True), schema)
     yield engine
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
     engine.dispose()
+    drop_schema(schema)
 
 
 @pytest.fixture(scope="session")

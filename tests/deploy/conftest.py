@@ -6,53 +6,16 @@ PostgreSQL is a schema of its own, dropped afterwards, so tests never see each o
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, event, text
+
+from pg_support import drop_schema, postgres_database, unique_schema
 
 from metacrm.store import Database
 
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
-
-def pg_url() -> str:
-    url = os.environ.get("METACRM_TEST_POSTGRES_URL", DEFAULT_PG_URL)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
-
-
-def postgres_database(schema: str) -> Database:
-    """A Database on a new, empty schema (skipped, or failed in CI, without a server)."""
-    engine = create_engine(pg_url(), pool_pre_ping=True)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as err:  # noqa: BLE001 - any failure to reach the server
-        engine.dispose()
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unavailable: {err}")
-        pytest.skip(f"PostgreSQL unavailable: {err}")
-
-    @event.listens_for(engine, "connect")
-    def _search_path(dbapi_conn, _):
-        with dbapi_conn.cursor() as cur:
-            cur.execute(f'SET search_path TO "{schema}"')
-        dbapi_conn.commit()
-
-    engine.dispose()  # connections made before the listener lack the search_path
-    return Database(engine)
-
-
-def drop_schema(db: Database, schema: str) -> None:
-    db.dispose()
-    engine = create_engine(pg_url())
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    engine.dispose()
+def _drop(database: Database, schema: str) -> None:
+    database.dispose()
+    drop_schema(schema)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -63,10 +26,10 @@ def db(request, tmp_path):
         yield database
         database.dispose()
         return
-    schema = f"deploy_{uuid.uuid4().hex[:12]}"
+    schema = unique_schema("deploy")
     database = postgres_database(schema)
     yield database
-    drop_schema(database, schema)
+    _drop(database, schema)
 
 
 @pytest.fixture
@@ -78,7 +41,7 @@ def sqlite_db(tmp_path):
 
 @pytest.fixture
 def postgres_db():
-    schema = f"deploy_{uuid.uuid4().hex[:12]}"
+    schema = unique_schema("deploy")
     database = postgres_database(schema)
     yield database
-    drop_schema(database, schema)
+    _drop(database, schema)

@@ -7,12 +7,11 @@ fixture package). ``backend`` is parametrized, so every test runs on SQLite and 
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData
 
-from runtime_helpers import FIXED_NOW, RECORDS, clean, make_user, pg_url, unavailable
+from pg_support import drop_schema, postgres_database, unique_schema
+from runtime_helpers import FIXED_NOW, RECORDS, clean, make_user
 
 from metacrm.formula import Environment
 from metacrm.meta import load_package
@@ -34,28 +33,11 @@ def backend(request, tmp_path_factory, worker_id):
         yield db
         db.dispose()
         return
-    digest = hashlib.sha1(request.module.__name__.encode()).hexdigest()[:8]
-    schema = f"rt_{worker_id}_{digest}".replace("-", "_")
-    db = Database.from_url(pg_url(), pool_size=12, max_overflow=12)
-    try:
-        with db.engine.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as err:  # noqa: BLE001 - any failure to reach the server
-        db.dispose()
-        unavailable("PostgreSQL", err)
-
-    @event.listens_for(db.engine, "connect")
-    def _search_path(dbapi_conn, _):
-        with dbapi_conn.cursor() as cur:
-            cur.execute(f'SET search_path TO "{schema}"')
-        dbapi_conn.commit()
-
-    db.engine.dispose()  # connections made before the listener lack the search_path
+    schema = unique_schema("rt")
+    db = postgres_database(schema, pool_size=12, max_overflow=12)
     yield db
     db.dispose()
-    with Database.from_url(pg_url()).engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    drop_schema(schema)
 
 
 @pytest.fixture(scope="module")

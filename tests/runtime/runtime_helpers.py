@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
-import pytest
 from sqlalchemy import MetaData, func, select, text
 
 from metacrm.runtime import Actor, RecordService
@@ -18,20 +16,6 @@ TESTS = Path(__file__).resolve().parents[1]
 RECORDS = TESTS / "fixtures" / "records"
 CRM = TESTS.parent / "metadata" / "crm"
 FIXED_NOW = dt.datetime(2024, 5, 1, 12, 30, 0, tzinfo=dt.timezone.utc)
-DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def pg_url() -> str:
-    url = os.environ.get("METACRM_TEST_POSTGRES_URL", DEFAULT_PG_URL)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return url
-
-
-def unavailable(what: str, err: Exception):
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{what} is required in CI but unavailable: {err}")
-    pytest.skip(f"{what} unavailable: {err}")
 
 
 def clean(db: Database, metadata: MetaData) -> None:

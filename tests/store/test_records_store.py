@@ -4,13 +4,14 @@ statements and query-plan cursors, on SQLite and PostgreSQL (a schema of this mo
 from __future__ import annotations
 
 import datetime as dt
-import os
 import textwrap
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import MetaData, event, insert, text
+from sqlalchemy import MetaData, insert
 from sqlalchemy.exc import IntegrityError
+
+from pg_support import drop_schema, postgres_database, unique_schema
 
 from metacrm.meta import load_package
 from metacrm.store import Database, build_tables, init_database
@@ -21,8 +22,6 @@ from metacrm.store.records import RecordStore
 from metacrm.store.rollups import RollupIndex
 from metacrm.store.tables import unique_index_name
 
-PG_URL = os.environ.get("METACRM_TEST_POSTGRES_URL",
-                        "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 FILES = {
     "package.yaml": "kind: package\nname: gadgets\nversion: 1.0.0\n",
@@ -63,23 +62,8 @@ def setup(request, catalog, tmp_path_factory, worker_id):
     if request.param == "sqlite":
         db = Database.from_url(f"sqlite:///{tmp_path_factory.mktemp('rs')}/rs.db")
     else:
-        schema = f"rs_{worker_id}".replace("-", "_")
-        db = Database.from_url(PG_URL)
-        try:
-            with db.engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        except Exception as err:  # noqa: BLE001
-            if os.environ.get("CI", "").lower() == "true":
-                pytest.fail(f"PostgreSQL is required in CI: {err}")
-            pytest.skip(f"PostgreSQL unavailable: {err}")
-
-        @event.listens_for(db.engine, "connect")
-        def _path(dbapi_conn, _):
-            with dbapi_conn.cursor() as cur:
-                cur.execute(f'SET search_path TO "{schema}"')
-            dbapi_conn.commit()
-        db.engine.dispose()
+        schema = unique_schema("rs")
+        db = postgres_database(schema)
     metadata = MetaData()
     tables = build_tables(catalog, metadata)
     init_database(db)
@@ -87,6 +71,8 @@ def setup(request, catalog, tmp_path_factory, worker_id):
         metadata.create_all(conn)
     yield db, tables
     db.dispose()
+    if request.param == "postgresql":
+        drop_schema(schema)
 
 
 @pytest.fixture
