@@ -19,3 +19,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! python -c 'import 
   python -m pip install --quiet -e ".[dev]"
   echo "$want" > "$stamp"
 fi
+# Browser assets (htmx, Bootstrap, SortableJS, Chart.js, Swagger UI) come from the npm registry
+# into node_modules/, never committed; again only when package-lock.json changed.
+npm_stamp=node_modules/.metacrm-installed
+npm_want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$npm_stamp" ] || [ "$(cat "$npm_stamp")" != "$npm_want" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "metacrm: npm is missing: installing Node.js from Debian's packages" >&2
+    if [ "$(id -u)" = 0 ]; then
+      (apt-get update -qq && apt-get install -y -qq nodejs npm) >/dev/null
+    else
+      sudo sh -c 'apt-get update -qq && apt-get install -y -qq nodejs npm' >/dev/null
+    fi
+  fi
+  echo "metacrm: installing the browser assets (npm ci)" >&2
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$npm_want" > "$npm_stamp"
+fi

@@ -7,7 +7,7 @@
 """
 
 # every module that defines a system table is imported here, so init_database creates them all
-from . import counters, history, versions  # noqa: F401
+from . import accounts, counters, history, versions  # noqa: F401
 from .database import DEFAULT_URL, Database, database_url
 from .system import SYSTEM_METADATA, init_database
 from .tables import TABLE_PREFIX, build_tables, table_name
