@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Protocol, Sequence
 
 from sqlalchemy import types as sa
 
@@ -66,7 +66,10 @@ class FieldType:
     are the type-specific keys."""
 
     name: ClassVar[str] = ""
+    #: the form widget that edits a value (a macro of templates/_widgets.html)
     widget: ClassVar[str] = "text"
+    #: how pages show a value (a macro of templates/_display.html)
+    display_widget: ClassVar[str] = "text"
     #: a column in the object's table (formula fields are computed on read instead)
     stored: ClassVar[bool] = True
     #: False for computed values (formula, rollup, auto_number): no input, default or required
@@ -154,6 +157,22 @@ class FieldType:
     def to_text(self, value: Any) -> str:
         """The value as text that ``coerce`` reads back to the same value."""
         return "" if value is None else str(value)
+
+    # -- forms (the web layer renders them; these say what this type needs) -------------------
+
+    def form_attrs(self) -> dict[str, Any]:
+        """Constraints an HTML input can check before the server does (``maxlength``, ``min``,
+        ``max``, ``step``); the server checks them again."""
+        return {}
+
+    def to_form(self, value: Any) -> str:
+        """The value as a form input's text (``from_form`` and ``coerce`` read it back)."""
+        return self.to_text(value)
+
+    def from_form(self, values: Sequence[str]) -> Any:
+        """What an HTML form posted under this field's name (every value, in order) as input
+        for ``coerce``; None when nothing was posted."""
+        return values[-1] if values else None
 
 
 def check_int(kwargs: dict, attr: str, key: str, problems: list[TypeProblem],

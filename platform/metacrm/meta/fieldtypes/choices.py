@@ -18,6 +18,7 @@ from .base import FieldType, TypeProblem, param
 class BooleanType(FieldType):
     name = "boolean"
     widget = "checkbox"
+    display_widget = "boolean"
     summary = "True or false (input also: yes/no, on/off, 1/0)."
     can_be_unique = False
 
@@ -70,6 +71,7 @@ def _check_option(value: str, options: tuple[str, ...]) -> None:
 class PicklistType(FieldType):
     name = "picklist"
     widget = "select"
+    display_widget = "badge"
     summary = "One of a list of options."
     required_keys = ("options",)
     options: tuple[str, ...] = param("options", ())
@@ -100,6 +102,7 @@ class PicklistType(FieldType):
 class MultiPicklistType(FieldType):
     name = "multi_picklist"
     widget = "multiselect"
+    display_widget = "badges"
     summary = "Any number of a list of options; as text, options separated by ';'."
     required_keys = ("options",)
     can_be_unique = False
@@ -131,5 +134,11 @@ class MultiPicklistType(FieldType):
 
     def to_text(self, value):
         return ";".join(value or ())
+
+    def from_form(self, values):
+        # the form posts one value per chosen option, after an empty one that is there so
+        # that choosing none still says "none"
+        chosen = [value for value in values if value]
+        return chosen if values else None
 
 

@@ -62,6 +62,10 @@ class FormulaType(FieldType):
     def to_text(self, value):
         return _value_type(self.ftype).to_text(value)
 
+    @property
+    def display_widget(self):
+        return _value_type(self.ftype).display_widget
+
     def check_in_catalog(self, view):
         view.check_expression("expression", self.expression, object_name=view.object_name,
                               usage="query", result=self.ftype)
@@ -124,6 +128,10 @@ class RollupType(FieldType):
 
     def to_text(self, value):
         return _value_type(self.ftype).to_text(value)
+
+    @property
+    def display_widget(self):
+        return _value_type(self.ftype).display_widget
 
     def _child_field(self, view):
         child = view.object(self.child_object)

@@ -18,6 +18,7 @@ from .base import FieldType, check_bounds, check_range, param
 class DateType(FieldType):
     name = "date"
     widget = "date"
+    display_widget = "date"
     summary = "A calendar date (YYYY-MM-DD); min, max."
     min: dt.date | None = param("min")
     max: dt.date | None = param("max")
@@ -45,11 +46,16 @@ class DateType(FieldType):
     def to_text(self, value):
         return "" if value is None else value.isoformat()
 
+    def form_attrs(self):
+        return {key: self.to_form(bound) for key, bound in (("min", self.min), ("max", self.max))
+                if bound is not None}
+
 
 @dataclass(frozen=True)
 class DatetimeType(DateType):
     name = "datetime"
     widget = "datetime-local"
+    display_widget = "datetime"
     summary = ("A moment in time: naive UTC at whole seconds (a time without a zone is taken as "
                "UTC); min, max.")
     _convert = staticmethod(to_datetime)
@@ -60,5 +66,12 @@ class DatetimeType(DateType):
 
     def column_type(self):
         return DateTimeSeconds()  # the formula SQL back-end's representation
+
+    def to_form(self, value):
+        # what <input type="datetime-local" step="1"> shows and posts: no zone, a "T"
+        return "" if value is None else value.strftime("%Y-%m-%dT%H:%M:%S")
+
+    def form_attrs(self):
+        return {"step": 1, **super().form_attrs()}
 
 

@@ -14,10 +14,18 @@ from ..values import (INT64_MAX, INT64_MIN, FieldValueError, decimal_text, digit
                       to_decimal, to_int)
 from .base import FieldType, TypeProblem, check_bounds, check_int, check_range, param
 
+
+def _bounds(attrs: dict, low, high) -> dict:
+    for key, bound in (("min", low), ("max", high)):
+        if bound is not None:
+            attrs[key] = decimal_text(bound) if isinstance(bound, Decimal) else bound
+    return attrs
+
 @dataclass(frozen=True)
 class IntegerType(FieldType):
     name = "integer"
     widget = "number"
+    display_widget = "number"
     summary = "A whole number (64-bit); min, max."
     min: int | None = param("min")
     max: int | None = param("max")
@@ -36,6 +44,9 @@ class IntegerType(FieldType):
     def coerce(self, value):
         return None if is_blank(value) else to_int(value)
 
+    def form_attrs(self):
+        return _bounds({"step": 1, "inputmode": "numeric"}, self.min, self.max)
+
     def validate(self, value):
         if value is None:
             return
@@ -47,6 +58,7 @@ class IntegerType(FieldType):
 class DecimalType(FieldType):
     name = "decimal"
     widget = "number"
+    display_widget = "number"
     summary = "An exact decimal number; precision (total digits, 18), scale (6), min, max."
     default_scale: ClassVar[int] = 6
     precision: int = param("precision", 18)
@@ -75,6 +87,10 @@ class DecimalType(FieldType):
     def coerce(self, value):
         return None if is_blank(value) else to_decimal(value)
 
+    def form_attrs(self):
+        step = "1" if self.scale == 0 else "0." + "0" * (self.scale - 1) + "1"
+        return _bounds({"step": step, "inputmode": "decimal"}, self.min, self.max)
+
     def validate(self, value):
         if value is None:
             return
@@ -93,6 +109,7 @@ class DecimalType(FieldType):
 @dataclass(frozen=True)
 class CurrencyType(DecimalType):
     name = "currency"
+    display_widget = "currency"
     summary = "An amount of money, exact; precision 18, scale 2 unless given; min, max."
     default_scale = 2
 
@@ -104,6 +121,7 @@ class CurrencyType(DecimalType):
 @dataclass(frozen=True)
 class PercentType(DecimalType):
     name = "percent"
+    display_widget = "percent"
     summary = "A percentage as a number (10 means 10%), exact; scale 2 unless given; min, max."
     default_scale = 2
 

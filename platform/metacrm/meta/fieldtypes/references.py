@@ -20,6 +20,7 @@ ON_DELETE = ("restrict", "set_null", "cascade")
 class LookupType(FieldType):
     name = "lookup"
     widget = "lookup"
+    display_widget = "lookup"
     summary = ("A reference to a record of another object (to); on_delete: restrict, set_null "
                "(the default unless required) or cascade.")
     required_keys = ("to",)

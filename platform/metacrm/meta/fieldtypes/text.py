@@ -46,6 +46,9 @@ class TextType(FieldType):
     def _clean(self, text: str) -> str:
         return text
 
+    def form_attrs(self):
+        return {"maxlength": self.limit} if self.limit else {}
+
     def validate(self, value):
         if value is None:
             return
@@ -61,6 +64,7 @@ class TextType(FieldType):
 class LongTextType(TextType):
     name = "long_text"
     widget = "textarea"
+    display_widget = "multiline"
     summary = "Text of any length over several lines (max_length optional)."
     default_max_length = None
 
@@ -69,6 +73,7 @@ class LongTextType(TextType):
 class EmailType(TextType):
     name = "email"
     widget = "email"
+    display_widget = "email"
     summary = "An email address; uniqueness ignores case."
     default_max_length = 254
     unique_ignores_case = True
@@ -84,6 +89,7 @@ class EmailType(TextType):
 class PhoneType(TextType):
     name = "phone"
     widget = "tel"
+    display_widget = "tel"
     summary = "A phone number: digits, spaces, + ( ) . - /, an optional extension."
     default_max_length = 40
 
@@ -108,6 +114,10 @@ class UrlType(TextType):
         if kwargs.get("display") not in (None, "image"):
             problems.append(TypeProblem("display", f"unknown display {describe(kwargs['display'])}",
                                         "image"))
+
+    @property
+    def display_widget(self):
+        return "image" if self.display == "image" else "url"
 
     def _clean(self, text):
         return text.strip()
