@@ -6,6 +6,7 @@
 from . import metadata  # noqa: F401 - registers validate and formula on main
 from . import deploy  # noqa: F401
 from . import records  # noqa: F401
+from . import data  # noqa: F401
 from . import serve  # noqa: F401
 from . import users  # noqa: F401
 from .app import main, open_database

@@ -13,7 +13,7 @@ from .errors import FormulaError
 from .evaluate import EvalContext, compile_condition, compile_python
 from .functions import FUNCTIONS, Function
 from .nodes import Node
-from .parser import MAX_DEPTH, MAX_LENGTH, parse
+from .parser import MAX_DEPTH, MAX_LENGTH, parse, quote
 from .scope import DictScope, FieldInfo, Scope
 from .sqltypes import DateTimeSeconds, TextList, register_sqlite_functions, to_utc_seconds
 from .to_sql import SqlCompiler, compile_sql, sql_type
@@ -21,6 +21,7 @@ from .typecheck import Usage, check, check_tree
 from .types import NUMERIC, RETURN_TYPES, FType, assignable
 
 __all__ = [
+    "quote",
     "DEFAULT_ENVIRONMENT", "Environment", "FormulaError", "EvalContext", "compile_condition",
     "compile_python", "FUNCTIONS", "Function", "Node", "MAX_DEPTH", "MAX_LENGTH", "parse",
     "DictScope", "FieldInfo", "Scope", "DateTimeSeconds", "TextList",

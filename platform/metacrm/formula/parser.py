@@ -38,6 +38,14 @@ def _at(token_or_meta) -> dict:
     return {"line": token_or_meta.line, "column": token_or_meta.column}
 
 
+def quote(text: str) -> str:
+    """``text`` as a string literal of the language (what ``_unquote`` reads back), for code
+    that builds expressions from user input: ``f"name == {quote(value)}"``."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r").replace("\t", "\\t"))
+    return f'"{escaped}"'
+
+
 def _unquote(token: Token) -> str:
     body = token[1:-1]
     if "\\" not in body:
