@@ -59,7 +59,8 @@ def test_documents_are_kept_as_written(crm):
 
 def test_lookups_to(crm):
     pairs = [(obj, field.name) for obj, field in crm.lookups_to("account")]
-    assert pairs == [("account", "parent"), ("contact", "account"), ("opportunity", "account"),
+    assert pairs == [("account", "parent"), ("case", "account"), ("contact", "account"),
+                     ("opportunity", "account"),
                      ("task", "related_account")]
     assert ("task", "assigned_to") in [(o, f.name) for o, f in crm.lookups_to("user")]
     assert crm.lookups_to("nothing") == ()

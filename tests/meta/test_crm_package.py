@@ -22,7 +22,7 @@ def test_loads_quickly():
 
 
 def test_objects(crm):
-    assert list(crm.objects) == ["user", "account", "contact", "opportunity", "task"]
+    assert list(crm.objects) == ["user", "account", "case", "contact", "opportunity", "task"]
     opportunity = crm.object("opportunity")
     assert opportunity.title == "name" and opportunity.plural == "Opportunities"
     fields = opportunity.fields

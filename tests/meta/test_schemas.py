@@ -74,7 +74,7 @@ def test_translated_messages():
                                             None)]
     assert issues("workflow", {"name": "w", "object": "o", "trigger": ["save"], "actions": [
         {"type": "set_feilds", "values": {}}]}) == [
-        (("trigger", 0), "unknown value 'save' (expected create, update, delete)", None),
+        (("trigger", 0), "unknown value 'save' (expected create, update, delete, periodic)", None),
         (("actions", 0, "type"), "unknown type 'set_feilds' (expected set_fields, create_record, "
          "update_record, send_email, webhook, submit_for_approval)", "set_fields"),
     ]

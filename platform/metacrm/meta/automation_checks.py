@@ -74,15 +74,44 @@ def check_workflows(assembly: "Assembly", checker: ExpressionChecker) -> None:
         obj = object_for(assembly, document, ("object",), workflow.object)
         if obj is None:
             continue
+        periodic = "periodic" in workflow.trigger
         if workflow.when is not None:
-            checker.check(document, ("when",), workflow.when, object_name=obj.name, usage="write",
-                          result=FType.BOOLEAN)
+            # a periodic workflow's condition is a filter over stored records: nothing changed
+            checker.check(document, ("when",), workflow.when, object_name=obj.name,
+                          usage="query" if periodic else "write", result=FType.BOOLEAN)
+        _check_every(assembly, document, workflow, periodic)
         schedule = workflow.schedule
         if schedule is not None and field_of(assembly, document, ("schedule", "field"), obj, schedule.field):
             if not obj.fields[schedule.field].ftype.is_temporal:
                 assembly.problems.at(document, ("schedule", "field"), f"'{schedule.field}' is not a "
                                      "date or datetime field", value=True)
         check_actions(ActionSite(assembly, checker, document, obj), ("actions",), workflow.actions)
+
+
+#: ``every: 30m`` / ``1h`` / ``2d``: a number and a unit
+EVERY_INTERVAL = re.compile(r"^([1-9][0-9]*)\s*([smhd])$")
+
+
+def _check_every(assembly: "Assembly", document: SourceDocument, workflow, periodic: bool) -> None:
+    if not periodic:
+        if workflow.every is not None:
+            assembly.problems.at(document, ("every",), "'every' needs trigger periodic", value=True)
+        return
+    if len(workflow.trigger) > 1:
+        assembly.problems.at(document, ("trigger",), "periodic cannot be combined with create, "
+                             "update or delete", value=True)
+    if workflow.schedule is not None:
+        assembly.problems.at(document, ("schedule",), "a periodic workflow has no schedule",
+                             value=True)
+    if workflow.every is None:
+        assembly.problems.at(document, ("trigger",), "trigger periodic needs 'every' (an interval "
+                             "such as 1h, or a cron expression)")
+    elif not EVERY_INTERVAL.match(workflow.every.strip()):
+        from croniter import croniter  # cron syntax is croniter's; imported only when used
+
+        if not croniter.is_valid(workflow.every):
+            assembly.problems.at(document, ("every",), f"'{workflow.every}' is neither an interval "
+                                 "(30m, 1h, 2d) nor a cron expression ('0 8 * * 1-5')", value=True)
 
 
 def check_approvals(assembly: "Assembly", checker: ExpressionChecker) -> None:
@@ -125,7 +154,22 @@ def _check_user_path(assembly, document, path, obj, dotted) -> None:
 
 def check_actions(site: ActionSite, base: DocPath, actions: tuple[Action, ...]) -> None:
     for i, action in enumerate(actions):
-        _ACTION_CHECKS[action.type](site, base + (i,), action)
+        check = _ACTION_CHECKS.get(action.type, _plugin_action)
+        check(site, base + (i,), action)
+
+
+def _plugin_action(site: ActionSite, path: DocPath, action: Action) -> None:
+    """An action type from a plugin (a dotted name): it must be installed, and checks its keys."""
+    from metacrm.plugins import action_types  # the plugin manager loads modules that import meta
+
+    types = action_types()
+    kind = types.get(action.type)
+    if kind is None:
+        site.problem(path + ("type",), f"unknown action type '{action.type}' (no installed plugin "
+                     "registers it)", suggest(action.type, types))
+        return
+    for key, message in kind.check(dict(action.params)):
+        site.problem(path + ((key,) if key else ()), message)
 
 
 def _check_values(site: ActionSite, path: DocPath, values, target: ObjectType) -> None:

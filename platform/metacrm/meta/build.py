@@ -232,8 +232,8 @@ def build_workflow(document: SourceDocument, problems: Problems) -> Workflow:
         actions=build_actions(data["actions"]), when=data.get("when"),
         schedule=Schedule(schedule["field"], schedule.get("offset_days", 0),
                           schedule.get("offset_hours", 0)) if schedule else None,
-        order=data.get("order", 0), label=data.get("label"), description=data.get("description"),
-        package=document.package)
+        order=data.get("order", 0), every=data.get("every"), label=data.get("label"),
+        description=data.get("description"), package=document.package)
 
 
 def build_approval_process(document: SourceDocument, problems: Problems) -> ApprovalProcess:

@@ -276,6 +276,8 @@ class Workflow:
     schedule: Schedule | None = None
     #: workflows of one object run by (order, name)
     order: int = 0
+    #: with trigger ``periodic``: an interval (``1h``) or a cron expression
+    every: str | None = None
     label: str | None = None
     description: str | None = None
     package: str | None = None

@@ -190,9 +190,13 @@ def _translate_alternatives(error: ValidationError) -> Iterator[SchemaIssue]:
         for sub in subs:
             if sub.validator == "type" and not sub.relative_path:
                 wrong_type.add(branch)
-            if sub.validator == "const" and len(sub.relative_path) == 1:
+            # a plugin action's type is told apart by its form (a dotted name), not a constant
+            tagged = sub.validator == "const" or (sub.validator == "pattern"
+                                                  and tuple(sub.relative_path) == ("type",))
+            if tagged and len(sub.relative_path) == 1:
                 wrong_tag.add(branch)
-                tags[sub.relative_path[0]] = tags.get(sub.relative_path[0], []) + [sub.validator_value]
+                if sub.validator == "const":
+                    tags[sub.relative_path[0]] = tags.get(sub.relative_path[0], []) + [sub.validator_value]
     candidates = [b for b in sorted(by_branch) if b not in wrong_type and b not in wrong_tag]
     if not candidates and wrong_tag and isinstance(error.instance, dict):
         key, options = next(iter(tags.items()))

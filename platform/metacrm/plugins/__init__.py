@@ -15,10 +15,11 @@ import pluggy
 from . import hookspecs
 from .hookspecs import PROJECT_NAME, hookimpl
 
-__all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "hookimpl", "make_plugin_manager"]
+__all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "action_types", "hookimpl",
+           "make_plugin_manager"]
 
 #: modules of metacrm itself that implement hooks; registered before any installed plugin
-DEFAULT_PLUGINS = ("metacrm.meta.fieldtypes",)
+DEFAULT_PLUGINS = ("metacrm.meta.fieldtypes", "metacrm.automation.plugin")
 
 #: the setuptools entry point group installed plugins declare themselves under
 ENTRY_POINT_GROUP = PROJECT_NAME
@@ -35,3 +36,17 @@ def make_plugin_manager(load_entry_points: bool = True) -> pluggy.PluginManager:
     if load_entry_points:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     return pm
+
+
+def action_types(pm: pluggy.PluginManager | None = None) -> dict:
+    """Workflow action types that plugins register (``register_actions``), by name. Without
+    ``pm``: the built-ins and installed plugins, collected once."""
+    if pm is None:
+        global _INSTALLED_ACTIONS
+        if _INSTALLED_ACTIONS is None:
+            _INSTALLED_ACTIONS = action_types(make_plugin_manager())
+        return _INSTALLED_ACTIONS
+    return {kind.name: kind for batch in pm.hook.register_actions() for kind in batch or ()}
+
+
+_INSTALLED_ACTIONS: dict | None = None

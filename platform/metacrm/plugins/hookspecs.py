@@ -49,3 +49,16 @@ def record_after_save(change):
 @hookspec
 def record_after_commit(change):
     """React to a change after its transaction committed (errors are logged, never raised)."""
+
+
+# -- automation (metacrm.automation): workflow actions -------------------------------------------
+
+
+@hookspec
+def register_actions():
+    """Return a list of workflow action types (see ``metacrm.automation.actions.ActionType``)."""
+
+
+@hookspec(firstresult=True)
+def submit_for_approval(change, process, workflow):
+    """Submit ``change``'s record to approval ``process``; return True when handled."""

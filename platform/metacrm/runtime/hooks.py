@@ -52,6 +52,9 @@ class Change:
     metadata_version: int | None = None
     #: the fields whose value changed (known after the save)
     changed: frozenset[str] = field(default_factory=frozenset)
+    #: what a plugin's hooks pass each other about this change (keyed by plugin), e.g. the
+    #: workflows that matched before the save, the outbox rows to publish after commit
+    notes: dict = field(default_factory=dict)
 
     @property
     def record_id(self) -> str:

@@ -1,0 +1,86 @@
+"""The Celery app: one task delivers an outbox row, one (run by beat) sweeps.
+
+    app = make_celery(Settings.from_env())
+    app.worker_main(["worker", "--loglevel=INFO"])        # what `metacrm worker` does
+    pm, engine = plugin_manager(publisher=app.metacrm_publish)   # web processes: publish
+                                                                 # rows right after commit
+
+A task carries only the row's id; the row in the database is the truth. A task for a row
+that is delivered (a duplicate publish) or held by another worker does nothing, so the
+sweeper may re-publish freely. A failed attempt re-publishes itself for when its backoff
+ends; if that is lost too, the sweeper finds the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+
+from celery import Celery
+
+from .delivery import Settings
+from .worker import Worker
+
+DELIVER = "metacrm.automation.deliver"
+SWEEP = "metacrm.automation.sweep"
+
+
+def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
+    """A Celery app for ``settings`` (its own instance: nothing global, several may coexist)."""
+    broker = settings.broker_url
+    if broker.startswith("sqla+sqlite:///") and not broker.startswith("sqla+sqlite:////"):
+        Path(broker[len("sqla+sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    app = Celery("metacrm", broker=broker, set_as_current=False)
+    options = {"polling_interval": 0.1} if broker.startswith("sqla+") else {
+        # several installations (and test runs) may share one Redis: keep our keys apart
+        "global_keyprefix": f"{settings.queue}:"}
+    app.conf.update(
+        task_default_queue=settings.queue, task_ignore_result=True, task_serializer="json",
+        accept_content=["json"], task_acks_late=True, task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=8, broker_transport_options=options,
+        broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
+        beat_schedule={"metacrm-sweep": {"task": SWEEP, "schedule": settings.sweep_seconds}},
+    )
+    lock = threading.Lock()
+    holder: dict = {"worker": worker}
+
+    def context() -> Worker:
+        with lock:  # built in the worker process on first use, not where the app is made
+            if holder["worker"] is None:
+                holder["worker"] = Worker(settings, publisher=publish)
+            return holder["worker"]
+
+    @app.task(name=DELIVER)
+    def deliver(key: str) -> str:
+        ours = context()
+        status = ours.deliver(key)
+        if status in ("pending", "failed"):
+            with ours.db.read() as conn:
+                from ..store import outbox
+
+                rows = outbox.read_rows(conn, key=key, limit=1)
+            if rows and rows[0]["status"] == outbox.PENDING:
+                wait = (rows[0]["due_at"] - settings.clock()).total_seconds()
+                deliver.apply_async((key,), countdown=max(0.0, wait))
+        return status
+
+    @app.task(name=SWEEP)
+    def sweep() -> int:
+        rows = context().sweep()
+        publish(rows)
+        return len(rows)
+
+    def publish(rows) -> None:
+        for key, _kind in rows:
+            deliver.apply_async((key,))
+
+    app.metacrm_publish = publish
+    app.metacrm_context = context
+    if worker is not None and worker.engine.publisher is None:
+        worker.engine.publisher = publish
+    return app
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -1,0 +1,217 @@
+"""What a Celery worker does, as plain functions of an explicit context (testable without
+Celery): deliver a row, run a time-based workflow that is due, run periodic workflows, sweep.
+
+    worker = Worker(Settings.from_env())
+    worker.deliver(row_id)        # an email/webhook/plugin row, or a due time-based run
+    worker.sweep()                # periodic workflows, then the rows that are due: [(id, kind)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from typing import Callable
+
+import pluggy
+from sqlalchemy.exc import IntegrityError
+
+from ..formula import Environment
+from ..plugins import make_plugin_manager
+from ..runtime import Actor, RecordService
+from ..store import Database, build_tables, outbox
+from ..store.versions import CatalogRegistry
+from .compiled import CompiledWorkflow, period_start
+from .delivery import Settings, deliver_row
+from .engine import Automation, Publisher, new_run, run_row
+
+log = logging.getLogger(__name__)
+PERIODIC_PAGE = 200
+
+
+def plugin_manager(publisher: Publisher | None = None, *, load_entry_points: bool = True,
+                   max_depth: int | None = None) -> tuple[pluggy.PluginManager, Automation]:
+    """A plugin manager whose workflow engine publishes outbox rows after commit (the built-in
+    engine, which cannot, is replaced). Give it to every RecordService of the process."""
+    pm = make_plugin_manager(load_entry_points)
+    pm.unregister(name="metacrm.automation.plugin")
+    engine = Automation(pm, publisher=publisher,
+                        **({"max_depth": max_depth} if max_depth is not None else {}))
+    pm.register(engine, name="metacrm.automation")
+    return pm, engine
+
+
+class Worker:
+    def __init__(self, settings: Settings, db: Database | None = None, *,
+                 publisher: Publisher | None = None, load_entry_points: bool = True):
+        self.settings = settings
+        self.db = db or Database.from_url(settings.database_url)
+        self.plugins, self.engine = plugin_manager(publisher, load_entry_points=load_entry_points)
+        self.registry = CatalogRegistry(self.db)
+        self._service: tuple[int, RecordService] | None = None
+
+    def service(self) -> RecordService | None:
+        """A RecordService on the deployed version (rebuilt when a deploy stores a newer one)."""
+        deployed = self.registry.current()
+        if deployed is None:
+            return None
+        if self._service is None or self._service[0] != deployed.number:
+            env = Environment(clock=self.settings.clock)
+            self._service = (deployed.number, RecordService(
+                self.db, deployed.catalog, build_tables(deployed.catalog),
+                metadata_version=deployed.number, env=env, plugins=self.plugins))
+        return self._service[1]
+
+    def publish(self, rows) -> None:
+        if rows and self.engine.publisher is not None:
+            self.engine.publisher(rows)
+
+    # -- one row ----------------------------------------------------------------------------------
+
+    def deliver(self, key: str) -> str:
+        with self.db.read() as conn:
+            found = outbox.read_rows(conn, key=key, limit=1)
+        if not found:
+            return "missing"
+        if found[0]["kind"] == "scheduled":
+            return self.run_scheduled(key)
+        return deliver_row(self.db, self.settings, key, self.engine.action_types())
+
+    def run_scheduled(self, key: str) -> str:
+        """A time-based workflow whose moment came: check it still applies, run its actions in
+        one transaction with the claim, so they happen once."""
+        service = self.service()
+        if service is None:
+            return "skipped"
+        now = self.settings.clock()
+        started, queued = time.perf_counter(), []
+        lease = dt.timedelta(seconds=self.settings.lease_seconds)
+        try:
+            with service.transaction() as conn:
+                row = outbox.claim(conn, key, now, lease)
+                if row is None:
+                    return "skipped"
+                compiled = self.engine.workflows(service.catalog).by_name.get(row["workflow"])
+                record = service.store.fetch_one(conn, row["object"], row["record_id"])
+                why = _no_longer(compiled, record, row, service)
+                if why:
+                    outbox.close(conn, row, now, outbox.CANCELLED, why)
+                    return outbox.CANCELLED
+                run = new_run(service, conn, Actor.system(), row["object"], "scheduled", record,
+                              None, (), compiled.name, self.plugins)
+                for action in compiled.before:
+                    self.engine._do(run, compiled, action)
+                rows = self.engine.execute_after(run, compiled, now)
+                outbox.enqueue(conn, rows)
+                outbox.log_runs(conn, [run_row(run, started, now)])
+                outbox.close(conn, row, now, outbox.DELIVERED, None, _ms(started))
+                queued = [(r["id"], r["kind"]) for r in rows]
+        except Exception as err:  # noqa: BLE001 - recorded, retried, dead after max_attempts
+            self._failed_run(key, err, started, now)
+            return "failed"
+        self.publish(queued)
+        return outbox.DELIVERED
+
+    def _failed_run(self, key: str, err: Exception, started: float, now: dt.datetime) -> None:
+        with self.db.write() as conn:
+            row = outbox.claim(conn, key, now, dt.timedelta(seconds=self.settings.lease_seconds))
+            if row is None:
+                return
+            outbox.log_runs(conn, [{"workflow": row["workflow"], "object": row["object"],
+                                    "record_id": row["record_id"], "trigger": "scheduled",
+                                    "actions": [], "outcome": "failed", "error": str(err),
+                                    "started_at": now, "duration_ms": _ms(started)}])
+            retry_at = None if row["attempts"] >= self.settings.max_attempts else (
+                now + self.settings.backoff(row["attempts"]))
+            outbox.fail(conn, row, now, f"{type(err).__name__}: {err}", _ms(started),
+                        retry_at=retry_at)
+
+    # -- beat -------------------------------------------------------------------------------------
+
+    def sweep(self) -> list[tuple[str, str]]:
+        """Run the periodic workflows that are due, then list the outbox rows to (re)publish:
+        rows due and not delivered, whose publish was lost or whose worker died."""
+        self.run_periodic()
+        grace = dt.timedelta(seconds=self.settings.sweep_grace_seconds)
+        with self.db.read() as conn:
+            return outbox.due(conn, self.settings.clock(), grace=grace)
+
+    def run_periodic(self) -> int:
+        """Each periodic workflow once per period, on every record its filter matches.
+        The period is claimed with a row of its own, so two beats never run it twice."""
+        service = self.service()
+        if service is None:
+            return 0
+        done = 0
+        now = self.settings.clock()
+        for compiled in self.engine.workflows(service.catalog).periodic:
+            slot = period_start(compiled.workflow.every, now)
+            key = hashlib.sha1(f"periodic:{compiled.name}:{slot.isoformat()}".encode()).hexdigest()
+            claim = outbox.outbox_row("periodic", {"workflow": compiled.name, "period": slot},
+                                      due_at=slot, now=now, workflow=compiled.name,
+                                      object=compiled.workflow.object, key=key)
+            claim["status"] = outbox.SENDING
+            try:
+                with self.db.write() as conn:
+                    outbox.enqueue(conn, [claim])
+            except IntegrityError:
+                continue  # this period already ran (or runs elsewhere)
+            done += self._each_match(service, compiled, now)
+            with self.db.write() as conn:
+                outbox.close(conn, {**claim, "attempts": 1}, now, outbox.DELIVERED, None)
+        return done
+
+    def _each_match(self, service: RecordService, compiled: CompiledWorkflow, now) -> int:
+        count, cursor = 0, None
+        while True:
+            page = service.query(compiled.workflow.object, filter=compiled.workflow.when,
+                                 fields=["id"], limit=PERIODIC_PAGE, cursor=cursor)
+            for found in page.records:
+                count += self._one_periodic(service, compiled, found["id"], now)
+            cursor = page.next_cursor
+            if not cursor:
+                return count
+
+    def _one_periodic(self, service, compiled, record_id, now) -> int:
+        started, queued = time.perf_counter(), []
+        try:
+            with service.transaction() as conn:
+                record = service.store.fetch_one(conn, compiled.workflow.object, record_id)
+                if record is None:
+                    return 0
+                run = new_run(service, conn, Actor.system(), compiled.workflow.object,
+                              "periodic", record, None, (), compiled.name, self.plugins)
+                for action in compiled.before:
+                    self.engine._do(run, compiled, action)
+                rows = self.engine.execute_after(run, compiled, now)
+                outbox.enqueue(conn, rows)
+                outbox.log_runs(conn, [run_row(run, started, now)])
+                queued = [(r["id"], r["kind"]) for r in rows]
+        except Exception as err:  # noqa: BLE001 - one record's failure does not stop the rest
+            with self.db.write() as conn:
+                outbox.log_runs(conn, [{"workflow": compiled.name, "object": compiled.workflow.object,
+                                        "record_id": record_id, "trigger": "periodic",
+                                        "actions": [], "outcome": "failed", "error": str(err),
+                                        "started_at": now, "duration_ms": _ms(started)}])
+            return 0
+        self.publish(queued)
+        return 1
+
+
+def _no_longer(compiled: CompiledWorkflow | None, record, row, service) -> str | None:
+    """Why a due time-based row should not run, or None."""
+    if compiled is None or not compiled.scheduled:
+        return f"workflow '{row['workflow']}' is no longer time-based in the deployed version"
+    if record is None:
+        return "the record no longer exists"
+    if compiled.due_at(record, service.env.timezone) != row["due_at"]:
+        return "the record's date changed (a newer plan replaces this one)"
+    return None
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+Clock = Callable[[], dt.datetime]

@@ -1,0 +1,92 @@
+"""Fixtures of the automation tests: the inline package deployed on SQLite and PostgreSQL,
+a RecordService whose workflow engine records what it would publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from automation_helpers import Clock, package_files
+from pg_support import drop_schema, postgres_database, schema_url, unique_schema
+
+from metacrm.automation import Settings, Worker, plugin_manager
+from metacrm.meta import load_files
+from metacrm.runtime import Actor
+from metacrm.store import Database
+from metacrm.store.deploy import apply
+
+START = dt.datetime(2024, 5, 1, 12, 0, 0)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory):
+    """(Database, its URL) of this module's own: a SQLite file or a PostgreSQL schema, with
+    the inline package deployed."""
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("auto")
+        url = f"sqlite:///{folder}/data.db"
+        db = Database.from_url(url)
+        schema = None
+    else:
+        schema = unique_schema("auto")
+        db = postgres_database(schema)
+        url = schema_url(schema)
+    apply(db, load_files(package_files()))
+    yield db, url
+    db.dispose()
+    if schema:
+        drop_schema(schema)
+
+
+@pytest.fixture
+def clock():
+    return Clock(START)
+
+
+@pytest.fixture
+def settings(backend, clock, tmp_path):
+    return Settings(database_url=backend[1], webhook_secret="s3cret", clock=clock,
+                    retry_base_seconds=1, sweep_grace_seconds=0,
+                    broker_url=f"sqla+sqlite:///{tmp_path}/broker.db")
+
+
+@pytest.fixture
+def published():
+    return []
+
+
+@pytest.fixture
+def worker(backend, settings, published):
+    """A Worker (no Celery) whose engine records what it would publish."""
+    db, _ = backend
+    _empty(db)
+    ours = Worker(settings, db, publisher=published.extend, load_entry_points=False)
+    return ours
+
+
+@pytest.fixture
+def service(worker, clock):
+    return worker.service()
+
+
+@pytest.fixture
+def ann(service):
+    user = service.create("user", {"username": "ann", "email": "ann@example.com"}, Actor.system())
+    return Actor.for_user(user)
+
+
+def _empty(db: Database) -> None:
+    from sqlalchemy import text
+
+    from metacrm.store.history import HISTORY
+    from metacrm.store.outbox import ATTEMPTS, OUTBOX, RUNS
+
+    with db.write() as conn:
+        for table in ("task", "deal", "account", "user"):
+            conn.execute(text(f'DELETE FROM "{table}"'))
+        for table in (OUTBOX, ATTEMPTS, RUNS, HISTORY):
+            conn.execute(table.delete())
+
+
+__all__ = ["plugin_manager"]
