@@ -1,0 +1,5 @@
+"""``python -m metacrm.cli``: the metacrm command."""
+
+from . import main
+
+main()
