@@ -91,9 +91,8 @@ def _run_deploy(ctx: click.Context, catalog: Catalog, *, dry_run: bool, allow_de
     would_refuse = plan.risky and not allow_destructive
     if dry_run or plan.empty:
         if as_json:
-            click.echo(json.dumps({"ok": not (dry_run and would_refuse), **plan.to_json(),
-                                   "dry_run": dry_run, "applied": False, "version": None,
-                                   "refused": bool(dry_run and would_refuse)}, indent=2))
+            click.echo(json.dumps(deployment.report(
+                plan, dry_run=dry_run, refused=bool(dry_run and would_refuse)), indent=2))
         else:
             click.echo(plan.describe())
             if dry_run and not plan.empty:
@@ -109,9 +108,8 @@ def _run_deploy(ctx: click.Context, catalog: Catalog, *, dry_run: bool, allow_de
                                deployed_by=_deployer(deployed_by), note=note)
     version = applied.version
     if as_json:
-        click.echo(json.dumps({"ok": True, **applied.plan.to_json(), "dry_run": False,
-                               "applied": version is not None, "refused": False,
-                               "version": version.number if version else None}, indent=2))
+        click.echo(json.dumps(deployment.report(applied.plan, dry_run=False, applied=applied),
+                              indent=2))
     elif version is not None:
         click.echo(f"\ndeployed: version {version.number} is in force")
     else:

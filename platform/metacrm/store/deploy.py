@@ -37,7 +37,7 @@ from .system import SYSTEM_METADATA
 from .versions import DeployedVersion, VersionInfo
 
 __all__ = ["Plan", "Applied", "DeployError", "DeployRefused", "DeployConflict", "DeployFailed",
-           "plan", "make_plan", "apply", "rollback"]
+           "plan", "make_plan", "apply", "rollback", "report"]
 
 #: PostgreSQL advisory lock taken by every deploy, so two never interleave
 LOCK_KEY = zlib.crc32(b"metacrm deploy")
@@ -128,6 +128,16 @@ class Applied:
     plan: Plan
     #: the version stored; None when the plan was empty (nothing to store)
     version: DeployedVersion | None
+
+
+def report(plan: Plan, *, dry_run: bool, applied: Applied | None = None,
+           refused: bool = False) -> dict:
+    """A plan and what became of it, as JSON (``metacrm deploy --json`` and the API):
+    the plan's ``to_json()`` with ``ok``, ``dry_run``, ``applied``, ``refused``, ``version``."""
+    version = applied.version if applied is not None else None
+    return {"ok": not refused, **plan.to_json(), "dry_run": dry_run,
+            "applied": version is not None, "refused": refused,
+            "version": version.number if version is not None else None}
 
 
 def make_plan(conn: Connection, catalog: Catalog) -> Plan:

@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Protocol, Sequence
 
+from marshmallow import fields as ma
+from marshmallow import validate as mv
 from sqlalchemy import types as sa
 
 from metacrm.formula.scope import FieldInfo
@@ -158,6 +160,18 @@ class FieldType:
         """The value as text that ``coerce`` reads back to the same value."""
         return "" if value is None else str(value)
 
+    def settings(self) -> dict[str, Any]:
+        """The type-specific keys that are set, by their YAML names (to describe a field)."""
+        return {f.metadata["key"]: getattr(self, f.name) for f in dataclasses.fields(self)
+                if "key" in f.metadata and getattr(self, f.name) is not None}
+
+    def marshmallow_field(self, **options: Any) -> ma.Field:
+        """The marshmallow field that describes this type's values (the API's OpenAPI
+        schemas are built from these). ``options`` are marshmallow's: ``required``,
+        ``allow_none``, ``dump_only``, ``metadata``. It describes; the RecordService's
+        ``coerce``/``validate`` remain the validation."""
+        return ma.String(**options)
+
     # -- forms (the web layer renders them; these say what this type needs) -------------------
 
     def form_attrs(self) -> dict[str, Any]:
@@ -203,3 +217,9 @@ def check_range(value: Any, low: Any, high: Any, shown=str) -> None:
         raise FieldValueError(f"must be at most {shown(high)}")
 
 
+
+
+def with_metadata(options: dict[str, Any], **metadata: Any) -> dict[str, Any]:
+    """marshmallow ``options`` with more OpenAPI ``metadata`` (None values left out)."""
+    merged = {**{k: v for k, v in metadata.items() if v is not None}, **options.get("metadata", {})}
+    return {**options, "metadata": merged}

@@ -12,7 +12,7 @@ from metacrm.formula.types import FType
 
 from ..errors import suggest
 from ..values import FieldValueError, describe, is_blank, to_bool, to_text, to_text_list
-from .base import FieldType, TypeProblem, param
+from .base import FieldType, TypeProblem, ma, mv, param
 
 @dataclass(frozen=True)
 class BooleanType(FieldType):
@@ -31,6 +31,9 @@ class BooleanType(FieldType):
 
     def coerce(self, value):
         return None if is_blank(value) else to_bool(value)
+
+    def marshmallow_field(self, **options):
+        return ma.Boolean(**options)
 
     def to_text(self, value):
         return "" if value is None else ("true" if value else "false")
@@ -93,6 +96,9 @@ class PicklistType(FieldType):
     def coerce(self, value):
         return None if is_blank(value) else _option_for(to_text(value).strip(), self.options)
 
+    def marshmallow_field(self, **options):
+        return ma.String(validate=[mv.OneOf(self.options)], **options)
+
     def validate(self, value):
         if value is not None:
             _check_option(value, self.options)
@@ -131,6 +137,9 @@ class MultiPicklistType(FieldType):
     def validate(self, value):
         for item in value or ():
             _check_option(item, self.options)
+
+    def marshmallow_field(self, **options):
+        return ma.List(ma.String(validate=[mv.OneOf(self.options)]), **options)
 
     def to_text(self, value):
         return ";".join(value or ())

@@ -62,6 +62,9 @@ class FormulaType(FieldType):
     def to_text(self, value):
         return _value_type(self.ftype).to_text(value)
 
+    def marshmallow_field(self, **options):
+        return _value_type(self.ftype).marshmallow_field(**options)
+
     @property
     def display_widget(self):
         return _value_type(self.ftype).display_widget
@@ -128,6 +131,9 @@ class RollupType(FieldType):
 
     def to_text(self, value):
         return _value_type(self.ftype).to_text(value)
+
+    def marshmallow_field(self, **options):
+        return _value_type(self.ftype).marshmallow_field(**options)
 
     @property
     def display_widget(self):

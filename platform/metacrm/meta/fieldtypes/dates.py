@@ -11,7 +11,7 @@ from metacrm.formula.sqltypes import DateTimeSeconds
 from metacrm.formula.types import FType
 
 from ..values import is_blank, to_date, to_datetime
-from .base import FieldType, check_bounds, check_range, param
+from .base import FieldType, check_bounds, check_range, ma, mv, param
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,12 @@ class DateType(FieldType):
         return {key: self.to_form(bound) for key, bound in (("min", self.min), ("max", self.max))
                 if bound is not None}
 
+    marshmallow_class = ma.Date
+
+    def marshmallow_field(self, **options):
+        bounds = [mv.Range(self.min, self.max)] if self.min or self.max else []
+        return self.marshmallow_class(validate=bounds, **options)
+
 
 @dataclass(frozen=True)
 class DatetimeType(DateType):
@@ -59,6 +65,7 @@ class DatetimeType(DateType):
     summary = ("A moment in time: naive UTC at whole seconds (a time without a zone is taken as "
                "UTC); min, max.")
     _convert = staticmethod(to_datetime)
+    marshmallow_class = ma.DateTime
 
     @property
     def ftype(self):

@@ -12,7 +12,8 @@ from metacrm.formula.types import FType
 
 from ..values import (INT64_MAX, INT64_MIN, FieldValueError, decimal_text, digits_of, is_blank,
                       to_decimal, to_int)
-from .base import FieldType, TypeProblem, check_bounds, check_int, check_range, param
+from .base import (FieldType, TypeProblem, check_bounds, check_int, check_range, ma, mv, param,
+                   with_metadata)
 
 
 def _bounds(attrs: dict, low, high) -> dict:
@@ -46,6 +47,11 @@ class IntegerType(FieldType):
 
     def form_attrs(self):
         return _bounds({"step": 1, "inputmode": "numeric"}, self.min, self.max)
+
+    def marshmallow_field(self, **options):
+        low = INT64_MIN if self.min is None else self.min
+        high = INT64_MAX if self.max is None else self.max
+        return ma.Integer(validate=[mv.Range(low, high)], **with_metadata(options, format="int64"))
 
     def validate(self, value):
         if value is None:
@@ -90,6 +96,21 @@ class DecimalType(FieldType):
     def form_attrs(self):
         step = "1" if self.scale == 0 else "0." + "0" * (self.scale - 1) + "1"
         return _bounds({"step": step, "inputmode": "decimal"}, self.min, self.max)
+
+    def marshmallow_field(self, **options):
+        # exact decimals travel as text ("12.50"), as JSON numbers would lose digits; the
+        # bounds are text too, so they are extensions rather than JSON Schema's numeric ones
+        if self.scale is None:  # a formula's value: no declared digits
+            pattern = r"^-?[0-9]+(\.[0-9]+)?$"
+        else:
+            whole = max(self.precision - self.scale, 1)
+            fraction = rf"(\.[0-9]{{1,{self.scale}}})?" if self.scale else ""
+            pattern = rf"^-?[0-9]{{1,{whole}}}{fraction}$"
+        return ma.Decimal(as_string=True, **with_metadata(
+            options, type="string", format="decimal", pattern=pattern,
+            x_minimum=None if self.min is None else decimal_text(self.min),
+            x_maximum=None if self.max is None else decimal_text(self.max),
+            x_scale=self.scale))
 
     def validate(self, value):
         if value is None:

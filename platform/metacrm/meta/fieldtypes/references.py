@@ -11,7 +11,7 @@ from metacrm.formula.types import FType
 
 from ..errors import suggest
 from ..values import FieldValueError, describe, is_blank, to_text
-from .base import FieldType, TypeProblem, param
+from .base import FieldType, TypeProblem, ma, mv, param, with_metadata
 
 ON_DELETE = ("restrict", "set_null", "cascade")
 
@@ -57,6 +57,11 @@ class LookupType(FieldType):
     def validate(self, value):
         if value is not None and len(value) > 64:
             raise FieldValueError("is not a record id")
+
+    def marshmallow_field(self, **options):
+        return ma.String(validate=[mv.Length(max=64)], **with_metadata(
+            options, x_lookup=self.to,
+            description=f"the id of the {self.to} record it refers to"))
 
     def check_in_catalog(self, view):
         if view.object(self.to) is None and not view.is_broken(self.to):

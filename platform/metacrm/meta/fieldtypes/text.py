@@ -10,7 +10,7 @@ from sqlalchemy import types as sa
 from metacrm.formula.types import FType
 
 from ..values import FieldValueError, check_email, check_phone, check_url, describe, is_blank, to_text
-from .base import FieldType, TypeProblem, check_int, param
+from .base import FieldType, TypeProblem, check_int, ma, mv, param, with_metadata
 
 # -- text ------------------------------------------------------------------------------------
 
@@ -21,6 +21,8 @@ class TextType(FieldType):
     widget = "text"
     summary = "A line of text (at most max_length characters, 255 unless given)."
     default_max_length: ClassVar[int | None] = 255
+    #: the OpenAPI ``format`` of the values (email, uri)
+    value_format: ClassVar[str | None] = None
     max_length: int | None = param("max_length")
 
     @classmethod
@@ -48,6 +50,10 @@ class TextType(FieldType):
 
     def form_attrs(self):
         return {"maxlength": self.limit} if self.limit else {}
+
+    def marshmallow_field(self, **options):
+        checks = [mv.Length(max=self.limit)] if self.limit else []
+        return ma.String(validate=checks, **with_metadata(options, format=self.value_format))
 
     def validate(self, value):
         if value is None:
@@ -77,6 +83,7 @@ class EmailType(TextType):
     summary = "An email address; uniqueness ignores case."
     default_max_length = 254
     unique_ignores_case = True
+    value_format = "email"
 
     def _clean(self, text):
         return text.strip()
@@ -106,6 +113,7 @@ class UrlType(TextType):
     widget = "url"
     summary = "An http(s) address; display: image shows it as an image."
     default_max_length = 2048
+    value_format = "uri"
     display: str | None = param("display")
 
     @classmethod

@@ -1,0 +1,152 @@
+"""Metadata over HTTP, for admins: the deployed package, and plan/apply of a new one.
+
+    GET  /api/v1/meta/packages/current     the version in force: its files and documents
+    POST /api/v1/meta/plan                 {"files": {...}} -> the plan (nothing changes)
+    POST /api/v1/meta/apply                {"files": {...}, "allow_destructive": false,
+                                            "note": "…", "base": 3} -> the plan, applied
+
+A package travels as ``files``: package name -> relative path -> the document, either its
+YAML text (exactly what ``metacrm export`` writes) or the document as a JSON object.
+``package`` names the root package when several are given. The plan and its JSON are the
+CLI's (``metacrm deploy --json``): the same ``deploy.plan``/``deploy.apply`` and
+``deploy.report``. Invalid metadata is a 422 with the loader's errors; a risky plan is
+refused with 409 (and the plan) unless ``allow_destructive``; ``base`` (the ``base`` of a
+plan fetched before) makes the apply fail with 409 if another deploy came first.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app
+
+from ...meta import Catalog, PackageInvalid, load_files
+from ...meta.model import thaw
+from ...meta.sources import dump_yaml
+from ...store import deploy as deployment
+from ...store import versions
+from .current import admin_actor, api_runtime
+from .io import api_value, json_object, json_response
+from .problems import ApiProblem
+
+
+def _db():
+    return current_app.extensions["metacrm"].db
+
+
+def current_package():
+    admin_actor()
+    runtime = api_runtime()
+    with _db().read() as conn:
+        version = versions.load(conn, runtime.number)
+    documents = [{"package": d.package, "file": d.file, "kind": d.kind, "name": d.name,
+                  "data": d.data} for d in version.catalog.documents]
+    return json_response({**version.to_json(), "files": version.files,
+                          "documents": api_value(thaw(documents))})
+
+
+def _invalid(field: str, message: str) -> ApiProblem:
+    return ApiProblem(422, f"{field}: {message}", slug="request-invalid",
+                      errors={field: [message]})
+
+
+def _files(body: dict) -> dict[str, dict[str, str]]:
+    files = body.get("files")
+    if not isinstance(files, dict) or not files:
+        raise _invalid("files", "must be an object: package name -> {relative path: document}")
+    out: dict[str, dict[str, str]] = {}
+    for package, documents in files.items():
+        if not isinstance(documents, dict):
+            raise _invalid(f"files.{package}", "must be an object: relative path -> document")
+        texts = {}
+        for path, document in documents.items():
+            if isinstance(document, dict):
+                document = dump_yaml(document)
+            if not isinstance(document, str):
+                raise _invalid(f"files.{package}.{path}",
+                               "must be a document: its YAML text or a JSON object")
+            texts[path] = document
+        out[package] = texts
+    return out
+
+
+def _catalog(body: dict) -> Catalog:
+    files = _files(body)
+    root = body.get("package")
+    if root is None and len(files) != 1:
+        raise _invalid("package", "name the root package: several packages were given")
+    if root is not None and root not in files:
+        raise _invalid("package", f"'{root}' is not one of the packages in files")
+    try:
+        return load_files(files, root)
+    except PackageInvalid as invalid:
+        count = len(invalid.errors)
+        raise ApiProblem(
+            422, f"{count} error{'s' * (count != 1)} in the metadata; nothing deployed",
+            slug="metadata-invalid", errors=_by_place(invalid.errors),
+            metadata_errors=[{"file": e.file, "line": e.line, "path": e.path,
+                              "message": e.message, "suggestion": e.suggestion}
+                             for e in invalid.errors]) from None
+
+
+def _by_place(errors) -> dict[str, list[str]]:
+    """The loader's errors as ``errors``: ``file:line: path`` -> messages (as the CLI prints
+    them, split at the place)."""
+    out: dict[str, list[str]] = {}
+    for error in errors:
+        place = error.file if error.line is None else f"{error.file}:{error.line}"
+        place += f": {error.path}" if error.path else ""
+        message = error.message + (f"; did you mean '{error.suggestion}'?"
+                                   if error.suggestion else "")
+        out.setdefault(place, []).append(message)
+    return out
+
+
+def _flag(body: dict, name: str) -> bool:
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        raise _invalid(name, "must be true or false")
+    return value
+
+
+def plan_package():
+    admin_actor()
+    body = json_object()
+    allow = _flag(body, "allow_destructive")
+    plan = deployment.plan(_db(), _catalog(body))
+    return json_response(deployment.report(plan, dry_run=True,
+                                           refused=plan.risky and not allow))
+
+
+def apply_package():
+    actor = admin_actor()
+    body = json_object()
+    allow = _flag(body, "allow_destructive")
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        raise _invalid("note", "must be text")
+    catalog = _catalog(body)
+    db = _db()
+    try:
+        plan = deployment.plan(db, catalog)
+        base = plan.base.number if plan.base else None
+        if "base" in body and body["base"] != base:
+            raise deployment.DeployConflict(
+                f"the plan was made over version {body['base']}, but version {base} is in "
+                "force: plan again")
+        applied = deployment.apply(db, plan, allow_destructive=allow,
+                                   deployed_by=actor.username, note=note)
+    except deployment.DeployRefused as refused:
+        raise ApiProblem(409, str(refused), slug="deploy-refused", refused=True,
+                         plan=refused.plan.to_json()) from None
+    except deployment.DeployConflict as conflict:
+        raise ApiProblem(409, str(conflict), slug="deploy-conflict") from None
+    except deployment.DeployFailed as failed:
+        # e.g. a unique index the data does not allow: nothing changed
+        raise ApiProblem(409, str(failed), slug="deploy-failed", step=failed.step) from None
+    return json_response(deployment.report(applied.plan, dry_run=False, applied=applied))
+
+
+def init_blueprint(blueprint: Blueprint) -> None:
+    route = blueprint.add_url_rule
+    route("/v1/meta/packages/current", "current_package", current_package, methods=["GET"])
+    route("/v1/meta/plan", "plan", plan_package, methods=["POST"])
+    route("/v1/meta/apply", "apply", apply_package, methods=["POST"])
