@@ -9,6 +9,7 @@ from . import records  # noqa: F401
 from . import data  # noqa: F401
 from . import serve  # noqa: F401
 from . import users  # noqa: F401
+from . import automation  # noqa: F401 - worker, beat, outbox, runs
 from .app import main, open_database
 
 __all__ = ["main", "open_database"]
