@@ -63,11 +63,13 @@ def load_data(service: RecordService, package_dir: str | Path, actor: Actor, *,
     count)`` is called after each file (count None: skipped)."""
     files = _files(Path(package_dir))
     report = SeedReport()
+    # judged before anything is loaded: workflows may create records of a later file's object
+    # (a won opportunity's follow-up task), which must not make that file look loaded
+    with service.db.read() as conn:
+        present = {name for name in files if conn.execute(
+            select(func.count()).select_from(service.tables[name])).scalar()}
     for name in _order(service, list(files)):
-        table = service.tables[name]
-        with service.db.read() as conn:
-            present = conn.execute(select(func.count()).select_from(table)).scalar()
-        if present and not force:
+        if name in present and not force:
             report.skipped.append(name)
             if progress:
                 progress(name, None)
