@@ -1,18 +1,49 @@
-"""The end-user pages (being built: see the forms and pages issue)."""
+"""The end-user pages: every object type gets a list, a board, a record page and forms from
+its metadata the moment it is deployed (see docs/ui.md).
+
+    /                          home                /app/<object>            list (?view=NAME)
+    /app/<object>/new          create form         /app/<object>/<id>       record page
+    /app/<object>/<id>/edit    edit form           /app/<object>/board/<f>  board by picklist f
+    /search?q=                 record names
+
+Pages are Jinja2 templates (``templates/``; a template per object overrides the generic one
+by file name) over the same Catalog and RecordService as the API: nothing here writes a table.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Flask, render_template
 from flask_login import login_required
+from werkzeug.exceptions import HTTPException
 
-blueprint = Blueprint("ui", __name__)
+from . import board, display, forms, lists, records, search  # noqa: F401 - routes
+from .common import blueprint, navigation, page, runtime
 
 
 @blueprint.route("/")
 @login_required
 def home():
-    return render_template("home.html")
+    rt = runtime()
+    return page("home", None, groups=navigation(rt))
+
+
+@blueprint.app_context_processor
+def _shell():
+    """What the app shell (templates/app.html) shows on every page: the menu."""
+    def nav():
+        from flask import current_app
+        rt = current_app.extensions["metacrm"].runtime()
+        return navigation(rt) if rt is not None else ()
+    return {"crm_navigation": nav}
+
+
+@blueprint.errorhandler(404)
+@blueprint.errorhandler(503)
+def _error_page(error: HTTPException):
+    # only errors of these pages: the API answers its own way
+    return render_template("error.html", error=error), error.code
 
 
 def init_app(app: Flask) -> None:
+    display.init_app(app)
     app.register_blueprint(blueprint)

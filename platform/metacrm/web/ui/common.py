@@ -1,0 +1,86 @@
+"""What every page view needs: the runtime of the version in force, the acting user, the
+object asked for (404 otherwise), templates chosen by file name, and the navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from ...meta import UnknownName
+from ...runtime import Actor, RecordNotFound
+from ..auth import current_actor
+from .specs import USER, cached
+
+blueprint = Blueprint("ui", __name__)
+
+
+def runtime():
+    found = current_app.extensions["metacrm"].runtime()
+    if found is None:
+        abort(503, "nothing is deployed yet: run 'metacrm deploy metadata/crm'")
+    return found
+
+
+def actor() -> Actor:
+    who = current_actor()
+    if who is None:  # login_required runs first; this is a token-less API-style request
+        abort(401)
+    return who
+
+
+def object_type(rt, name: str):
+    """The object type ``name`` of the deployed version, or a 404 page."""
+    if name == USER:
+        abort(404, "users are managed by administrators (metacrm user …)")
+    try:
+        return rt.catalog.object(name)
+    except UnknownName:
+        abort(404, f"there is no object type '{name}'")
+
+
+def get_record(rt, object_name: str, record_id: str, who: Actor, fields=None) -> dict:
+    try:
+        return rt.service.get(object_name, record_id, who, fields=fields)
+    except RecordNotFound:
+        abort(404, f"there is no {rt.catalog.object(object_name).label.lower()} with id "
+                   f"'{record_id}' (it may have been deleted)")
+
+
+def page(kind: str, object_name: str | None = None, **context):
+    """Render ``{kind}-{object}.html`` when the project has one, else ``{kind}.html``."""
+    names = ([f"{kind}-{object_name}.html"] if object_name else []) + [f"{kind}.html"]
+    return render_template(names, **context)
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str | None
+    objects: tuple  # ObjectType
+
+
+def navigation(rt) -> tuple[NavGroup, ...]:
+    """The objects for the menu, grouped as the packages' ``navigation`` key says (objects no
+    group names come last, ungrouped)."""
+    def build():
+        catalog = rt.catalog
+        objects = {name: obj for name, obj in catalog.objects.items() if name != USER}
+        groups, placed = [], set()
+        for document in catalog.documents:
+            if document.kind != "package":
+                continue
+            for group in document.data.get("navigation", ()):
+                members = tuple(objects[n] for n in group.get("objects", ()) if n in objects
+                                and n not in placed)
+                placed.update(obj.name for obj in members)
+                if members:
+                    groups.append(NavGroup(group.get("label"), members))
+        rest = tuple(obj for name, obj in objects.items() if name not in placed)
+        if rest:
+            groups.append(NavGroup(None if not groups else "More", rest))
+        return tuple(groups)
+    return cached(rt, "navigation", build)

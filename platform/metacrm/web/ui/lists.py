@@ -1,0 +1,169 @@
+"""List pages: an object's list views (columns, filter, sort from metadata), the ad-hoc filter
+bar, sortable headers and keyset pagination.
+
+    GET /app/<object>?view=NAME&sort=-amount&f=stage&o=eq&v=Proposal&cursor=…&prev=…
+    GET /app/<object>/_count?…      the number of matches, fetched lazily by the page
+
+"previous" needs no reverse query: each page's link carries the cursors of the pages before
+it (``prev``, newest first, at most ``MAX_BACK``), so going back is going forward from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_login import login_required
+from werkzeug.datastructures import MultiDict
+
+from ...meta import ListView, SortKey
+from ...runtime import QueryInvalid
+from .common import actor, blueprint, is_htmx, object_type, page, runtime
+from .filters import compile_filters, operators
+from .specs import cached, column_of, default_view, form_spec
+
+PAGE_SIZE = 50
+#: how many earlier pages "previous" can walk back through
+MAX_BACK = 30
+
+
+@dataclass
+class ListQuery:
+    """What one list request asks for, read from its URL."""
+
+    view: ListView
+    views: tuple[ListView, ...]
+    sort: str
+    filter: str | None
+    rows: list
+    cursor: str | None
+    back: list[str]
+
+
+def views_of(rt, object_name: str) -> tuple[ListView, ...]:
+    """The object's list views, plus "all" (no filter) when none of them is unfiltered."""
+    def build():
+        catalog = rt.catalog
+        views = list(catalog.views_for(object_name))
+        if not any(v.filter is None for v in views) and not any(v.name == "all" for v in views):
+            base = default_view(catalog, object_name)
+            obj = catalog.object(object_name)
+            columns = views[0].columns if views else base.columns
+            views.append(ListView(name="all", object=object_name, columns=columns,
+                                  sort=(SortKey(obj.title),), label=f"All {obj.plural.lower()}"))
+        return tuple(views)
+    return cached(rt, f"views:{object_name}", build)
+
+
+def read_query(rt, object_name: str, args) -> ListQuery:
+    views = views_of(rt, object_name)
+    view = next((v for v in views if v.name == args.get("view")), views[0])
+    spec = form_spec(rt, object_name)
+    rows = list(zip(args.getlist("f"), args.getlist("o"), args.getlist("v")))
+    conditions, shown = compile_filters(spec, rows, rt.service.env.today())
+    if view.filter:
+        conditions.insert(0, view.filter)
+    combined = " and ".join(f"({c})" for c in conditions) if conditions else None
+    sort = args.get("sort") or ",".join(str(key) for key in view.sort)
+    back = [c for c in (args.get("prev") or "").split(".")][:MAX_BACK] if args.get("prev") \
+        else []
+    return ListQuery(view, views, sort, combined, shown, args.get("cursor") or None, back)
+
+
+def _paths(rt, object_name: str, columns) -> list[str]:
+    obj = rt.catalog.object(object_name)
+    paths = ["id", obj.title, "version"]
+    for col in columns:
+        paths.extend(col.paths)
+    return list(dict.fromkeys(paths))
+
+
+def list_url(object_name: str, args: MultiDict, **changes) -> str:
+    """This list's URL with some parameters changed (None removes one)."""
+    params = MultiDict(args)
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+    return url_for("ui.list_records", object_name=object_name) + (
+        "?" + "&".join(f"{k}={_q(v)}" for k, v in params.items(multi=True)) if params else "")
+
+
+def _q(value) -> str:
+    from urllib.parse import quote as urlquote
+    return urlquote(str(value), safe="")
+
+
+@blueprint.route("/app/<object_name>")
+@login_required
+def list_records(object_name):
+    rt = runtime()
+    obj = object_type(rt, object_name)
+    who = actor()
+    query = read_query(rt, object_name, request.args)
+    spec = form_spec(rt, object_name)
+    columns = []
+    unknown = []
+    for name in query.view.columns:
+        if name in spec.all_fields:
+            columns.append(column_of(rt, object_name, name))
+        else:
+            unknown.append(name)
+    problem = None
+    try:
+        result = rt.service.query(object_name, who, filter=query.filter, sort=query.sort,
+                                  fields=_paths(rt, object_name, columns), limit=PAGE_SIZE,
+                                  cursor=query.cursor)
+    except QueryInvalid as invalid:
+        problem = "; ".join(m for ms in invalid.messages.values() for m in ms)
+        result = None
+        if query.cursor or request.args.get("sort"):  # a stale link: start again plainly
+            try:
+                result = rt.service.query(object_name, who, filter=query.filter,
+                                          sort=",".join(str(k) for k in query.view.sort),
+                                          fields=_paths(rt, object_name, columns),
+                                          limit=PAGE_SIZE)
+            except QueryInvalid:
+                result = None
+    args = MultiDict(request.args)
+    here = query.cursor or ""
+    next_url = prev_url = None
+    if result is not None and result.next_cursor:
+        next_url = list_url(object_name, args, cursor=result.next_cursor,
+                            prev=".".join([here] + query.back[:MAX_BACK - 1]))
+    if query.cursor:
+        earlier = query.back[0] if query.back else ""
+        prev_url = list_url(object_name, args, cursor=earlier or None,
+                            prev=".".join(query.back[1:]) or None)
+    filter_fields = [f for f in spec.all_fields.values() if operators(f)
+                     and f.name not in ("id", "version")]
+    context = dict(
+        obj=obj, spec=spec, query=query, columns=columns, unknown=unknown,
+        records=result.records if result else [], problem=problem, next_url=next_url,
+        prev_url=prev_url, args=args, list_url=lambda **c: list_url(object_name, args, **c),
+        filter_fields=filter_fields, operators=operators,
+        count_url=url_for("ui.count_records", object_name=object_name, **_plain(args)),
+        boards=[f for f in spec.all_fields.values() if f.widget == "select" and f.editable],
+    )
+    if is_htmx() and request.headers.get("HX-Target") == "list-results":
+        return page("_list_results", object_name, **context)
+    return page("list", object_name, **context)
+
+
+def _plain(args: MultiDict) -> dict:
+    return {k: args.getlist(k) for k in args if k not in ("cursor", "prev")}
+
+
+@blueprint.route("/app/<object_name>/_count")
+@login_required
+def count_records(object_name):
+    rt = runtime()
+    obj = object_type(rt, object_name)
+    query = read_query(rt, object_name, request.args)
+    try:
+        n = rt.service.query(object_name, actor(), filter=query.filter, fields=["id"], limit=1,
+                             count=True).count
+    except QueryInvalid:
+        return ""
+    label = obj.label.lower() if n == 1 else obj.plural.lower()
+    return f"{n:,} {label}"

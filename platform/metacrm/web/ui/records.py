@@ -1,0 +1,108 @@
+"""Record pages: the layout's tabs and sections, related lists, field history, and actions
+(edit, delete with confirmation; approvals and the automation log plug into template blocks).
+
+    GET      /app/<object>/<id>
+    GET/POST /app/<object>/<id>/delete      a confirmation page, then the delete
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import login_required
+
+from ...runtime import RecordInvalid, VersionConflict
+from .common import actor, blueprint, get_record, object_type, page, runtime
+from .formstate import context, evaluate
+from .specs import cached, form_spec, related_specs
+
+RELATED_ROWS = 10
+HISTORY_ROWS = 100
+
+
+def record_paths(rt, object_name: str) -> list[str]:
+    """Every field of the object and the names of the records its lookups point at."""
+    def build():
+        spec = form_spec(rt, object_name)
+        paths = []
+        for field in spec.all_fields.values():
+            paths.append(field.name)
+            paths.extend(field.titles)
+        return paths
+    return cached(rt, f"record_paths:{object_name}", build)
+
+
+def related_lists(rt, object_name: str, record_id: str, who):
+    out = []
+    for rel in related_specs(rt, object_name):
+        fields = ["id", rt.catalog.object(rel.object).title]
+        for col in rel.columns:
+            fields.extend(col.paths)
+        result = rt.service.query(rel.object, who, filter=f'{rel.field} == "{record_id}"'
+                                  if _plain_id(record_id) else "false",
+                                  fields=list(dict.fromkeys(fields)), limit=RELATED_ROWS,
+                                  sort="-created_at")
+        out.append((rel, result.records, result.next_cursor is not None))
+    return out
+
+
+def _plain_id(record_id: str) -> bool:
+    # ids are hex; anything else cannot be a record here (and is never put into a formula)
+    return record_id.isalnum()
+
+
+@blueprint.route("/app/<object_name>/<record_id>")
+@login_required
+def record(object_name, record_id):
+    rt = runtime()
+    obj = object_type(rt, object_name)
+    who = actor()
+    spec = form_spec(rt, object_name)
+    values = get_record(rt, object_name, record_id, who, fields=record_paths(rt, object_name))
+    with rt.service.db.read() as conn:
+        state = evaluate(spec, values, context(rt, who, values, conn))
+    history = list(reversed(rt.service.history(object_name, record_id)))[:HISTORY_ROWS]
+    boards = [f for f in spec.all_fields.values() if f.widget == "select" and f.editable]
+    return page("record", object_name, obj=obj, spec=spec, rec=values, state=state,
+                related=related_lists(rt, object_name, record_id, who), history=history,
+                title=values.get(obj.title) or record_id, boards=boards,
+                catalog_title=lambda name: rt.catalog.object(name).title)
+
+
+@blueprint.route("/app/<object_name>/<record_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(object_name, record_id):
+    rt = runtime()
+    obj = object_type(rt, object_name)
+    who = actor()
+    values = get_record(rt, object_name, record_id, who)
+    title = values.get(obj.title) or record_id
+    errors = []
+    status = 200
+    if request.method == "POST":
+        try:
+            rt.service.delete(object_name, record_id, who,
+                              version=request.form.get("version", type=int))
+        except RecordInvalid as invalid:
+            errors = [m for ms in invalid.messages.values() for m in ms]
+            status = 422
+        except VersionConflict as conflict:
+            errors = [f"It was changed by {conflict.updated_by or 'someone'} at "
+                      f"{conflict.updated_at:%Y-%m-%d %H:%M} UTC after you opened it: "
+                      "look at it again before deleting it."]
+            status = 409
+        else:
+            flash(f"{obj.label} “{title}” deleted.", "success")
+            return redirect(url_for("ui.list_records", object_name=object_name), 303)
+    referrers = _referrers(rt, object_name)
+    return page("delete", object_name, obj=obj, rec=values, title=title, errors=errors,
+                referrers=referrers), status
+
+
+def _referrers(rt, object_name: str):
+    """What deleting does to the records pointing here (said before the user confirms)."""
+    out = []
+    for other, field in rt.catalog.lookups_to(object_name):
+        if other == "user":
+            continue
+        out.append((rt.catalog.object(other), field, field.type.on_delete))
+    return out
