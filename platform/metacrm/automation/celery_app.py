@@ -72,8 +72,10 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
         return len(rows)
 
     def publish(rows) -> None:
+        # no retrying here: a broker that is down must not hold up the write that just
+        # committed; the sweeper publishes what this could not
         for key, _kind in rows:
-            deliver.apply_async((key,))
+            deliver.apply_async((key,), retry=False)
 
     app.metacrm_publish = publish
     app.metacrm_context = context

@@ -73,7 +73,10 @@ class Settings:
         values = {key: env[var] for key, var in names.items() if env.get(var)}
         for key, var, kind in (("max_attempts", "METACRM_OUTBOX_MAX_ATTEMPTS", int),
                                ("retry_base_seconds", "METACRM_OUTBOX_RETRY_SECONDS", float),
-                               ("sweep_seconds", "METACRM_SWEEP_SECONDS", float)):
+                               ("sweep_seconds", "METACRM_SWEEP_SECONDS", float),
+                               ("sweep_grace_seconds", "METACRM_SWEEP_GRACE_SECONDS", float),
+                               ("lease_seconds", "METACRM_OUTBOX_LEASE_SECONDS", float),
+                               ("webhook_timeout", "METACRM_WEBHOOK_TIMEOUT", float)):
             if env.get(var):
                 values[key] = kind(env[var])
         return cls(**{**values, **overrides})
