@@ -1,8 +1,11 @@
 """The README's first command, from a fresh clone: ``scripts/run`` deploys the CRM, makes an
 admin, loads sample records and serves; run again, it is quick and changes nothing.
 
-The clone reuses this test run's virtual environment (VIRTUAL_ENV), so nothing is installed
-twice; its browser assets are installed by the script itself (npm ci).
+The clone gets a virtual environment of its own, as a newcomer's would, which the script
+fills itself (``pip install -e .``: metacrm from the clone). Only the third-party packages
+are borrowed from this test run's environment (a .pth file), so none is downloaded twice —
+and this run's own environment is never touched. The browser assets are installed by the
+script (npm ci).
 """
 
 from __future__ import annotations
@@ -28,11 +31,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _own_venv(clone: Path) -> None:
+    subprocess.run([sys.executable, "-m", "venv", str(clone / ".venv")], check=True)
+    [site] = (clone / ".venv" / "lib").glob("python*/site-packages")
+    borrowed = [p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_dir()]
+    (site / "borrowed.pth").write_text("".join(f"{p}\n" for p in borrowed))
+
+
 def _start(clone: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "VIRTUAL_ENV": str(Path(sys.prefix)),
-           "PATH": f"{Path(sys.prefix) / 'bin'}:{os.environ['PATH']}",
-           "METACRM_PORT": str(port), "METACRM_ADMIN_PASSWORD": PASSWORD}
-    env.pop("METACRM_DATABASE_URL", None)
+    env = {**os.environ, "METACRM_PORT": str(port), "METACRM_ADMIN_PASSWORD": PASSWORD}
+    for name in ("METACRM_DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH"):
+        env.pop(name, None)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                  if not p.startswith(sys.prefix))
     return subprocess.Popen(["scripts/run"], cwd=clone, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
@@ -63,6 +74,7 @@ def _stop(process: subprocess.Popen) -> str:
 def test_scripts_run_from_a_fresh_clone(tmp_path):
     clone = tmp_path / "fresh"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    _own_venv(clone)
     port = _free_port()
 
     first = _start(clone, port)
@@ -72,7 +84,7 @@ def test_scripts_run_from_a_fresh_clone(tmp_path):
         login = session.get(f"http://127.0.0.1:{port}/login", timeout=5)
         assert login.status_code == 200 and "Sign in" in login.text
         token = subprocess.run(
-            [str(Path(sys.prefix) / "bin" / "metacrm"), "token", "create", "admin"], cwd=clone,
+            [str(clone / ".venv" / "bin" / "metacrm"), "token", "create", "admin"], cwd=clone,
             capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
         api = requests.get(f"http://127.0.0.1:{port}/api/v1/opportunity",
                            headers={"Authorization": f"Bearer {token}"}, timeout=5)
@@ -85,6 +97,10 @@ def test_scripts_run_from_a_fresh_clone(tmp_path):
     assert f"password: {PASSWORD}" in output
     assert "loaded 8 account records" in output
     assert (clone / "instance" / "metacrm.db").exists()
+    installed = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-c",
+                                "import metacrm; print(metacrm.__file__)"],
+                               capture_output=True, text=True, check=True).stdout
+    assert installed.startswith(str(clone)), "the clone runs its own metacrm"
 
     again = _start(clone, port)
     started = time.monotonic()
