@@ -10,8 +10,8 @@ One blueprint, one module per part; each part adds its routes in ``init_blueprin
 
 A new part (say, approvals) is a module with an ``init_blueprint(blueprint)`` added to
 PARTS. Fixed paths (``/v1/objects``, ``/v1/meta/…``) win over ``/v1/<object>`` in Flask's
-routing, so an object named ``objects`` would be hidden: object names starting with
-``meta`` are refused by the loader already.
+routing (object names starting with ``meta`` are refused by the loader; an object named
+``objects`` would be hidden behind the object list).
 """
 
 from __future__ import annotations
@@ -56,11 +56,14 @@ def _unmatched(path: str):
     raise NotFound()
 
 
+# the blueprint is set up once, at import: every app made by create_app registers it as is
+for _part in PARTS:
+    _part.init_blueprint(blueprint)
+blueprint.add_url_rule("/<path:path>", "unmatched", _unmatched, methods=_METHODS)
+problems.init_blueprint(blueprint)
+
+
 def init_app(app: Flask) -> None:
-    for part in PARTS:
-        part.init_blueprint(blueprint)
-    blueprint.add_url_rule("/<path:path>", "unmatched", _unmatched, methods=_METHODS)
-    problems.init_blueprint(blueprint)
     # token requests carry no CSRF token; sessions are checked in api_actor() instead
     csrf.exempt(blueprint)
     app.register_blueprint(blueprint)
