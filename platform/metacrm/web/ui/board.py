@@ -13,8 +13,9 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_login import login_required
 
-from ...runtime import RECORD, RecordInvalid, VersionConflict
-from .common import actor, blueprint, get_record, is_htmx, object_type, page, runtime
+from ...runtime import RecordInvalid, VersionConflict
+from .common import (actor, blueprint, get_record, is_htmx, object_type, page, runtime,
+                     sentences)
 from .filters import quote
 from .lists import read_query
 from .specs import column_of, form_spec
@@ -75,9 +76,7 @@ def move(object_name, record_id):
                                    version=version)
     except RecordInvalid as invalid:
         status = 422
-        for name, items in invalid.messages.items():
-            label = spec.all_fields[name].label if name in spec.all_fields else None
-            messages += [m if name == RECORD or label is None else f"{label} {m}" for m in items]
+        messages = [m for items in sentences(invalid, spec).values() for m in items]
     except VersionConflict as conflict:
         status = 409
         messages = [f"Changed by {conflict.updated_by or 'someone'} at "

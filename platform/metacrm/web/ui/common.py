@@ -84,3 +84,16 @@ def navigation(rt) -> tuple[NavGroup, ...]:
             groups.append(NavGroup(None if not groups else "More", rest))
         return tuple(groups)
     return cached(rt, "navigation", build)
+
+
+def sentences(invalid, spec) -> dict[str, list[str]]:
+    """A RecordInvalid's messages as sentences people read beside a field: "Amount must be at
+    least 0" (a field type's or the service's message after the field's label); validation
+    rules' messages are written whole by the package, and stay as they are."""
+    out: dict[str, list[str]] = {}
+    for error in invalid.errors:
+        field = spec.all_fields.get(error.field)
+        text = error.message if error.code == "rule" or field is None \
+            else f"{field.label} {error.message}"
+        out.setdefault(error.field, []).append(text)
+    return out

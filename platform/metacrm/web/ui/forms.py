@@ -17,7 +17,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import login_required
 
 from ...runtime import RECORD, RecordInvalid, VersionConflict
-from .common import actor, blueprint, get_record, object_type, page, runtime
+from .common import actor, blueprint, get_record, object_type, page, runtime, sentences
 from .formstate import Draft, context, evaluate, read_form, start_values
 from .records import record_paths
 from .specs import form_spec
@@ -66,7 +66,7 @@ def new(object_name):
     try:
         created = rt.service.create(object_name, draft.input, who)
     except RecordInvalid as invalid:
-        draft.errors = invalid.messages
+        draft.errors = sentences(invalid, spec)
         return render_form(rt, spec, draft, status=422)
     flash(f"{spec.label} created.", "success")
     return redirect(url_for("ui.record", object_name=object_name, record_id=created["id"]), 303)
@@ -91,7 +91,7 @@ def edit(object_name, record_id):
     try:
         rt.service.update(object_name, record_id, draft.input, who, version=version)
     except RecordInvalid as invalid:
-        draft.errors = invalid.messages
+        draft.errors = sentences(invalid, spec)
         return render_form(rt, spec, draft, record=record, status=422)
     except VersionConflict as conflict:
         return render_form(rt, spec, draft, record=record, status=409, conflict=conflict)

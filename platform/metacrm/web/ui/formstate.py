@@ -132,7 +132,7 @@ def start_values(runtime, spec: FormSpec, prefill: Mapping[str, str], actor: Act
                 field.type.validate(value)
             record[name] = value
         except FieldValueError as err:
-            errors.setdefault(name, []).append(err.message)
+            errors.setdefault(name, []).append(f"{field.label} {err.message}")
             values[name] = raw
     for name, field in spec.all_fields.items():
         values.setdefault(name, record.get(name))
@@ -172,7 +172,7 @@ def read_form(runtime, spec: FormSpec, form, actor: Actor, conn, prior: Mapping 
             if value is not None:
                 field.type.validate(value)
         except FieldValueError as err:
-            errors.setdefault(name, []).append(err.message)
+            errors.setdefault(name, []).append(f"{field.label} {err.message}")
             continue
         record[name] = given[name] = value
     ctx = context(runtime, actor, prior, conn)
