@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from flask import Response, request
-from marshmallow import Schema, validate
+from marshmallow import RAISE, Schema, validate
 from marshmallow import fields as ma
 from webargs.flaskparser import FlaskParser
 
@@ -136,11 +136,12 @@ class GetArgs(Schema):
 
 
 def list_args() -> dict:
-    return parser.parse(ListArgs(), request, location="query")
+    # an unknown parameter is an error: a typo (`filtr=`) must not list every record
+    return parser.parse(ListArgs(), request, location="query", unknown=RAISE)
 
 
 def get_args() -> dict:
-    return parser.parse(GetArgs(), request, location="query")
+    return parser.parse(GetArgs(), request, location="query", unknown=RAISE)
 
 
 def if_match_version() -> int | None:
