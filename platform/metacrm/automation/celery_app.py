@@ -32,7 +32,8 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
     if broker.startswith("sqla+sqlite:///") and not broker.startswith("sqla+sqlite:////"):
         Path(broker[len("sqla+sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     app = Celery("metacrm", broker=broker, set_as_current=False)
-    options = {"polling_interval": 0.1} if broker.startswith("sqla+") else {
+    # (kombu's SQLAlchemy transport hands its options to create_engine: give it none)
+    options = {} if broker.startswith("sqla+") else {
         # several installations (and test runs) may share one Redis: keep our keys apart
         "global_keyprefix": f"{settings.queue}:"}
     app.conf.update(
