@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pluggy
+from flask import g, has_request_context
 
 from ..meta import Catalog
 from ..runtime import RecordService
@@ -60,7 +61,16 @@ class WebState:
 
     def runtime(self) -> Runtime | None:
         """The runtime of the version in force (None when nothing is deployed). A deploy in
-        another process is picked up by the next call: no restart."""
+        another process is picked up by the next request: no restart. Within a request the
+        answer is remembered, so the request works on one version from start to finish and
+        reads the version number once."""
+        if not has_request_context():
+            return self._runtime()
+        if "metacrm_runtime" not in g:
+            g.metacrm_runtime = self._runtime()
+        return g.metacrm_runtime
+
+    def _runtime(self) -> Runtime | None:
         deployed = self.registry.current()
         if deployed is None:
             return None
