@@ -16,7 +16,8 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_limiter import Limiter
 
-from ..plugins import make_plugin_manager
+from ..automation import Settings, make_celery, plugin_manager
+from ..automation.publisher import BackgroundPublisher
 from ..store import Database
 from . import assets, auth
 from .settings import settings
@@ -36,7 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, db: Database | None =
     app.json.sort_keys = False
 
     database = db or Database.from_url(options["DATABASE_URL"])
-    app.extensions["metacrm"] = WebState(database, plugins or make_plugin_manager())
+    if plugins is None:
+        plugins = _publishing_plugins(app, options)
+    app.extensions["metacrm"] = WebState(database, plugins)
 
     limiter = Limiter(auth.rate_limit_key, app=app, default_limits=[options["RATELIMIT_DEFAULT"]])
     app.extensions["metacrm_limiter"] = limiter
@@ -51,3 +54,19 @@ def create_app(config: Mapping[str, Any] | None = None, *, db: Database | None =
     api.init_app(app)
     ui.init_app(app)
     return app
+
+
+def _publishing_plugins(app: Flask, options: Mapping[str, Any]):
+    """Plugins whose workflow engine hands outbox rows to the Celery broker right after each
+    commit (Redis with REDIS_URL, else the embedded broker file), from a background thread
+    (``automation/publisher.py``). A broker that is down delays delivery, never a write:
+    beat's sweeper publishes what could not be."""
+    overrides = {"database_url": options["DATABASE_URL"]}
+    if options.get("REDIS_URL"):
+        overrides["broker_url"] = options["REDIS_URL"]
+    celery = make_celery(Settings.from_env(**overrides))
+    app.extensions["metacrm_celery"] = celery
+    publisher = BackgroundPublisher(celery.metacrm_publish)
+    app.extensions["metacrm_publisher"] = publisher
+    plugins, _engine = plugin_manager(publisher=publisher)
+    return plugins
