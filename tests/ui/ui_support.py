@@ -28,6 +28,16 @@ def live_server(app):
         thread.join(5)
 
 
+def sign_in(page, username="ann", password=None):
+    """Sign in through the login page (the test users' password by default)."""
+    from web_helpers import USER_PASSWORD
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password or USER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+
+
 def chromium_path() -> str | None:
     """Debian's chromium (Playwright never downloads a browser of its own here)."""
     return shutil.which("chromium") or shutil.which("chromium-browser")

@@ -118,13 +118,16 @@
   });
 
   // -- board: drag a card to another lane -----------------------------------------------------
+  // (after every script of the page has run: the board page loads SortableJS after this file)
+  document.addEventListener("DOMContentLoaded", function () {
   var board = document.querySelector("[data-board]");
   if (board && window.Sortable) {
     var error = document.getElementById("board-error");
     board.querySelectorAll("[data-lane]").forEach(function (lane) {
       window.Sortable.create(lane, {
-        group: "board", animation: 120, draggable: ".crm-card", filter: "select, button, a",
-        preventOnFilter: false,
+        // mouse and touch events rather than HTML5 drag and drop: the same on phones
+        group: "board", animation: 120, draggable: ".crm-card", filter: "select, button, label",
+        preventOnFilter: false, forceFallback: true, fallbackTolerance: 3,
         onEnd: function (evt) {
           if (evt.from === evt.to) return;
           var card = evt.item;
@@ -161,4 +164,5 @@
       });
     });
   }
+  });
 })();
