@@ -98,13 +98,13 @@ class Automation:
         run_base = self._run(change, None)
         matched = []
         for compiled in candidates:
-            run = dataclasses.replace(run_base, workflow=compiled.name, log=[])
             try:
-                holds = compiled.holds(change.record, run.ctx)
+                holds = compiled.holds(change.record, run_base.ctx)
             except Exception as err:  # noqa: BLE001 - any evaluation error fails the save clearly
                 raise WorkflowFailed(change.object, compiled.name, -1, "condition", str(err)) from err
             if not holds:
-                continue
+                continue  # the common case: no Run is made for a workflow that does not fire
+            run = dataclasses.replace(run_base, workflow=compiled.name, log=[])
             matched.append((compiled, run))
             if not compiled.scheduled:
                 for action in compiled.before:
