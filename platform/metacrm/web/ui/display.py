@@ -58,17 +58,32 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(show=show, widget=widget, field_text=field_text)
 
 
+_MODULES: dict = {}
+
+
+def _module(name: str):
+    """A template's macros; kept while templates are not reloaded (production), since a list
+    page calls a macro per cell."""
+    from flask import current_app
+    env = current_app.jinja_env
+    if env.auto_reload:
+        return env.get_template(name).module
+    key = (id(env), name)
+    module = _MODULES.get(key)
+    if module is None:
+        module = _MODULES[key] = env.get_template(name).module
+    return module
+
+
 def show(field, value, rec=None):
     """A value as HTML, by the macro of templates/_display.html its field type names
     (``display_widget``); a display no macro knows is shown as text."""
-    from flask import current_app
-    module = current_app.jinja_env.get_template("_display.html").module
+    module = _module("_display.html")
     macro = getattr(module, field.display, None) or module.text
     return macro(field, value, rec or {})
 
 
 def widget(field):
     """The macro of templates/_widgets.html that edits this field (its type's ``widget``)."""
-    from flask import current_app
-    module = current_app.jinja_env.get_template("_widgets.html").module
+    module = _module("_widgets.html")
     return getattr(module, field.widget.replace("-", "_"), None) or module.text
