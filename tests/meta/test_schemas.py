@@ -80,7 +80,8 @@ def test_translated_messages():
     ]
     assert issues("approval_process", {"name": "a", "object": "o", "steps": [
         {"name": "s", "approvers": {"role": "x", "user": "y"}}]}) == [
-        (("steps", 0, "approvers"), "approvers takes exactly one of role, user, users, field", None)]
+        (("steps", 0, "approvers"), "approvers takes exactly one of role, user, users, field, "
+             "manager_chain", None)]
     assert issues("layout", {"name": "l", "object": "o", "sections": [{"columns": "two"}]}) == [
         (("sections", 0, "columns"), "expected a whole number or a list, got 'two'", None)]
     assert issues("workflow", {"name": "w", "object": "o", "trigger": ["create"], "actions": [

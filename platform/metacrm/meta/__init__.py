@@ -19,7 +19,7 @@ from .fieldtypes import (BUILTIN_FIELD_TYPES, CatalogView, FieldType, FieldTypeR
 from .loader import load_files, load_package
 from .model import (Action, ApprovalProcess, ApprovalStep, Approvers, Extension, Field, Index,
                     Layout, ListView, ObjectType, Package, RawDocument, RelatedList, Role, Schedule,
-                    Section, SortKey, Tab, ValidationRule, Workflow)
+                    Section, SortKey, Submitters, Tab, ValidationRule, Workflow)
 from .scopes import ObjectScope
 from .system import SYSTEM_FIELD_NAMES, SYSTEM_FIELDS, USER_OBJECT
 
@@ -34,7 +34,7 @@ __all__ = [
     # the model
     "Package", "ObjectType", "Field", "ValidationRule", "Index", "Extension", "Layout", "Section",
     "Tab", "RelatedList", "ListView", "SortKey", "Workflow", "Action", "Schedule",
-    "ApprovalProcess", "ApprovalStep", "Approvers", "Role", "RawDocument",
+    "ApprovalProcess", "ApprovalStep", "Approvers", "Submitters", "Role", "RawDocument",
     # the formula scope and system names
     "ObjectScope", "SYSTEM_FIELDS", "SYSTEM_FIELD_NAMES", "USER_OBJECT",
 ]

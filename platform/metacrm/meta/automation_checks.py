@@ -115,7 +115,6 @@ def _check_every(assembly: "Assembly", document: SourceDocument, workflow, perio
 
 
 def check_approvals(assembly: "Assembly", checker: ExpressionChecker) -> None:
-    roles = assembly.built["role"]
     for name, process in assembly.built["approval_process"].items():
         document = assembly.documents["approval_process"][name]
         obj = object_for(assembly, document, ("object",), process.object)
@@ -126,21 +125,37 @@ def check_approvals(assembly: "Assembly", checker: ExpressionChecker) -> None:
                           result=FType.BOOLEAN)
         for i, field_name in enumerate(process.editable_while_locked):
             field_of(assembly, document, ("editable_while_locked", i), obj, field_name)
+        site = ActionSite(assembly, checker, document, obj)
         for i, step in enumerate(process.steps):
             path = ("steps", i)
-            role = step.approvers.role
-            if role is not None and role not in roles and not assembly.is_broken_document("role", role):
-                assembly.problems.at(document, path + ("approvers", "role"), f"unknown role '{role}'",
-                                     suggest(role, roles), value=True)
-            if step.approvers.field is not None:
-                _check_user_path(assembly, document, path + ("approvers", "field"), obj,
-                                 step.approvers.field)
+            for key in ("approvers", "escalate_to"):
+                if getattr(step, key) is not None:
+                    _check_approvers(assembly, document, path + (key,), obj, getattr(step, key))
             if step.when is not None:
                 checker.check(document, path + ("when",), step.when, object_name=obj.name,
                               usage="write", result=FType.BOOLEAN)
-        site = ActionSite(assembly, checker, document, obj)
+            for key in ("on_approve", "on_reject"):
+                check_actions(site, path + (key,), getattr(step, key))
+        if process.submitters is not None:
+            for i, role in enumerate(process.submitters.roles):
+                _check_role(assembly, document, ("submitters", i, "role"), role)
         for key in APPROVAL_ACTION_LISTS:
             check_actions(site, (key,), getattr(process, key))
+
+
+def _check_approvers(assembly, document, path, obj, approvers) -> None:
+    for key in ("role", "manager_chain"):
+        if getattr(approvers, key) is not None:
+            _check_role(assembly, document, path + (key,), getattr(approvers, key))
+    if approvers.field is not None:
+        _check_user_path(assembly, document, path + ("field",), obj, approvers.field)
+
+
+def _check_role(assembly, document, path, role) -> None:
+    roles = assembly.built["role"]
+    if role not in roles and not assembly.is_broken_document("role", role):
+        assembly.problems.at(document, path, f"unknown role '{role}'", suggest(role, roles),
+                             value=True)
 
 
 def _check_user_path(assembly, document, path, obj, dotted) -> None:

@@ -14,8 +14,8 @@ from typing import Iterable
 from .errors import suggest
 from .fieldtypes import FieldTypeRegistry, FieldValueError
 from .model import (Action, ApprovalProcess, ApprovalStep, Approvers, Field, Index, Layout,
-                    ListView, Package, RelatedList, Role, Schedule, Section, SortKey, Tab,
-                    ValidationRule, Workflow, deep_freeze)
+                    ListView, Package, RelatedList, Role, Schedule, Section, SortKey, Submitters,
+                    Tab, ValidationRule, Workflow, deep_freeze)
 from .names import field_name_problem, humanize, object_name_problem, pluralize
 from .problems import Problems
 from .sources import DocPath, SourceDocument
@@ -249,12 +249,16 @@ def build_approval_process(document: SourceDocument, problems: Problems) -> Appr
             problems.at(document, path + ("mode",), "mode: quorum needs quorum: N (how many approvals)")
         elif quorum is not None and mode != "quorum":
             problems.at(document, path + ("quorum",), "quorum applies only to mode: quorum")
-        approvers = step["approvers"]
+        if step.get("escalate_to") is not None and step.get("escalate_after_hours") is None:
+            problems.at(document, path + ("escalate_to",),
+                        "escalate_to needs escalate_after_hours (when to escalate)")
         steps.append(ApprovalStep(
             name=step["name"], label=step.get("label"), mode=mode, quorum=quorum,
-            approvers=Approvers(role=approvers.get("role"), user=approvers.get("user"),
-                                users=tuple(approvers.get("users") or ()), field=approvers.get("field")),
-            escalate_after_hours=step.get("escalate_after_hours"), when=step.get("when")))
+            approvers=_approvers(step["approvers"]),
+            escalate_after_hours=step.get("escalate_after_hours"), when=step.get("when"),
+            escalate_to=_approvers(step["escalate_to"]) if step.get("escalate_to") else None,
+            on_approve=build_actions(step.get("on_approve")),
+            on_reject=build_actions(step.get("on_reject"))))
     return ApprovalProcess(
         name=data["name"], object=data["object"], steps=tuple(steps), when=data.get("when"),
         lock=bool(data.get("lock", True)),
@@ -262,7 +266,24 @@ def build_approval_process(document: SourceDocument, problems: Problems) -> Appr
         reject_requires_comment=bool(data.get("reject_requires_comment", False)),
         on_submit=build_actions(data.get("on_submit")), on_approve=build_actions(data.get("on_approve")),
         on_reject=build_actions(data.get("on_reject")), on_recall=build_actions(data.get("on_recall")),
-        label=data.get("label"), description=data.get("description"), package=document.package)
+        label=data.get("label"), description=data.get("description"), package=document.package,
+        submitters=_submitters(data["submitters"]) if "submitters" in data else None,
+        allow_self_approval=bool(data.get("allow_self_approval", False)))
+
+
+def _approvers(data: dict) -> Approvers:
+    return Approvers(role=data.get("role"), user=data.get("user"),
+                     users=tuple(data.get("users") or ()), field=data.get("field"),
+                     manager_chain=data.get("manager_chain"))
+
+
+def _submitters(data) -> Submitters:
+    """``anyone``, ``owner``, or a list of ``owner`` / ``{role: R}`` / ``{user: U}``."""
+    items = [data] if isinstance(data, str) else list(data)
+    words = {item for item in items if isinstance(item, str)}
+    return Submitters(anyone="anyone" in words, owner="owner" in words,
+                      roles=tuple(i["role"] for i in items if isinstance(i, dict) and "role" in i),
+                      users=tuple(i["user"] for i in items if isinstance(i, dict) and "user" in i))
 
 
 def build_role(document: SourceDocument, problems: Problems) -> Role:

@@ -285,17 +285,19 @@ class Workflow:
 
 @dataclass(frozen=True)
 class Approvers:
-    """Who approves a step: exactly one of the four is set."""
+    """Who approves a step: exactly one of the five is set."""
 
     role: str | None = None
     user: str | None = None
     users: tuple[str, ...] = ()
     #: a path of lookups ending at a user: ``owner.manager``
     field: str | None = None
+    #: the submitter's managers, one after the other, up to the first who holds this role
+    manager_chain: str | None = None
 
     @property
     def kind(self) -> str:
-        for kind in ("role", "user", "field"):
+        for kind in ("role", "user", "field", "manager_chain"):
             if getattr(self, kind) is not None:
                 return kind
         return "users"
@@ -311,6 +313,21 @@ class ApprovalStep:
     escalate_after_hours: float | None = None
     when: str | None = None
     label: str | None = None
+    #: who is added as an approver when the step escalates (None: reminders only)
+    escalate_to: Approvers | None = None
+    #: actions when this step is approved / rejected (before the process's own)
+    on_approve: tuple[Action, ...] = ()
+    on_reject: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submitters:
+    """Who may submit a record to a process: any of these (admins always may)."""
+
+    anyone: bool = False
+    owner: bool = False
+    roles: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -329,6 +346,10 @@ class ApprovalProcess:
     label: str | None = None
     description: str | None = None
     package: str | None = None
+    #: None: anyone who may edit the record (everyone, until permissions are enforced)
+    submitters: Submitters | None = None
+    #: may the submitter approve their own request (as an approver or a delegate)?
+    allow_self_approval: bool = False
 
 
 @dataclass(frozen=True)
