@@ -108,7 +108,7 @@ def test_list_pages_through_more_records_than_one_page(page, live):
     tag = uuid.uuid4().hex[:6]
     site.runtime.service.create_many("account", [{"name": f"Row {tag} {i:03d}"}
                                                  for i in range(75)], who)
-    page.goto(f"/app/account?view=all_accounts")
+    page.goto("/app/account?view=all_accounts")
     page.get_by_label("Field").first.select_option(label="Name")
     page.get_by_label("Value").first.fill(tag)
     page.get_by_role("button", name="Apply").click()

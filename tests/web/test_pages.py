@@ -366,3 +366,41 @@ def test_new_object_deployed_is_usable_at_once(tmp_path):
     form = text(client.get("/app/gadget/new"))
     assert "Weight (kg)" in form and 'step="0.001"' in form
     db.dispose()
+
+
+def test_template_overrides_by_file_name_and_navigation_groups(tmp_path):
+    """record-<object>.html wins over record.html (and list-, form-, board-…); a package's
+    ``navigation`` groups the menu."""
+    import shutil
+    from pathlib import Path
+    from web_helpers import make_site
+    from metacrm.store import Database
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "templates", templates)
+    (templates / "record-gadget.html").write_text(
+        '{% extends "record.html" %}{% block record_actions_extra %}'
+        '<button id="approve">Submit for approval</button>{% endblock %}')
+    (templates / "list-gadget.html").write_text(
+        '{% extends "list.html" %}{% block content %}<p id="custom-list">Gadgets!</p>'
+        '{{ super() }}{% endblock %}')
+    package = tmp_path / "mini"
+    (package / "objects").mkdir(parents=True)
+    (package / "package.yaml").write_text(
+        "kind: package\nname: mini\nversion: 1.0.0\n"
+        "navigation:\n  - {label: Workshop, objects: [gadget]}\n")
+    for name in ("gadget", "part"):
+        (package / "objects" / f"{name}.yaml").write_text(
+            f"kind: object\nname: {name}\ntitle: label\nfields:\n  label: {{type: text}}\n")
+    db = Database.from_url(f"sqlite:///{tmp_path}/mini.db")
+    site = make_site(db, package, TEMPLATES_DIR=str(templates))
+    client = site.client()
+    sign_in(client, "ann", USER_PASSWORD)
+    gadget = site.runtime.service.create("gadget", {"label": "G1"}, Actor(site.user_id, "ann"))
+    part = site.runtime.service.create("part", {"label": "P1"}, Actor(site.user_id, "ann"))
+    assert 'id="approve"' in text(client.get(f"/app/gadget/{gadget['id']}"))
+    assert 'id="approve"' not in text(client.get(f"/app/part/{part['id']}"))
+    assert 'id="custom-list"' in text(client.get("/app/gadget"))
+    assert 'id="custom-list"' not in text(client.get("/app/part"))
+    home = text(client.get("/"))
+    assert "Workshop" in home and home.index("Workshop") < home.index(">Parts<")
+    db.dispose()

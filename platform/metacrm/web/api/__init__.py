@@ -22,6 +22,7 @@ from werkzeug.routing import RequestRedirect
 
 from ..auth import csrf
 from . import meta, objects, openapi, problems, records
+from .io import refuse_nul_in_url
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,6 +38,7 @@ def _limit_body() -> None:
     # per request (Flask 3.1), so the pages keep the app's own limit
     request.max_content_length = current_app.config.get("API_MAX_CONTENT_LENGTH",
                                                          MAX_CONTENT_LENGTH)
+    refuse_nul_in_url()
 
 
 def _unmatched(path: str):

@@ -64,7 +64,7 @@ def json_body() -> Any:
                          slug="not-json")
     raw = request.get_data(cache=True)  # 413 (RequestEntityTooLarge) past the limit
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constant)
+        data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_no_constant)
     except UnicodeDecodeError:
         raise ApiProblem(400, "the body is not UTF-8 text", slug="malformed-json") from None
     except json.JSONDecodeError as error:
@@ -73,6 +73,35 @@ def json_body() -> Any:
     except (ValueError, RecursionError) as error:
         raise ApiProblem(400, f"the body is not valid JSON: {error}", slug="malformed-json") \
             from None
+    if _has_nul(data):
+        raise ApiProblem(400, NUL_MESSAGE, slug="nul-character")
+    return data
+
+
+#: PostgreSQL cannot store U+0000 in text (SQLite truncates at it): refused before it gets far
+NUL_MESSAGE = "text may not contain the NUL character (\\u0000)"
+
+
+def _has_nul(data: Any) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def refuse_nul_in_url() -> None:
+    """The path and query parameters (record ids, filters) must not hold NUL either."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v
+                                      for k, v in request.args.items(multi=True)):
+        raise ApiProblem(400, NUL_MESSAGE, slug="nul-character")
 
 
 def json_object() -> dict:

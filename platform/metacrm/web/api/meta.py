@@ -16,7 +16,10 @@ plan fetched before) makes the apply fail with 409 if another deploy came first.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, current_app
+from ruamel.yaml.error import YAMLError
 
 from ...meta import Catalog, PackageInvalid, load_files
 from ...meta.model import thaw
@@ -59,13 +62,33 @@ def _files(body: dict) -> dict[str, dict[str, str]]:
         texts = {}
         for path, document in documents.items():
             if isinstance(document, dict):
-                document = dump_yaml(document)
+                document = _yaml(document, f"files.{package}.{path}")
             if not isinstance(document, str):
                 raise _invalid(f"files.{package}.{path}",
                                "must be a document: its YAML text or a JSON object")
             texts[path] = document
         out[package] = texts
     return out
+
+
+def _yaml_value(value):
+    """JSON as YAML can write it: the body's exact decimals become plain numbers again."""
+    if isinstance(value, Decimal):
+        # (a huge exponent stays a float: int() of 1E+999999999 would never finish)
+        whole = value.is_finite() and value.adjusted() < 20 and value == value.to_integral_value()
+        return int(value) if whole else float(value)
+    if isinstance(value, dict):
+        return {key: _yaml_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_yaml_value(item) for item in value]
+    return value
+
+
+def _yaml(document: dict, where: str) -> str:
+    try:
+        return dump_yaml(_yaml_value(document))
+    except (ValueError, OverflowError, RecursionError, YAMLError) as error:
+        raise _invalid(where, f"cannot be written as a YAML document: {error}") from None
 
 
 def _catalog(body: dict) -> Catalog:

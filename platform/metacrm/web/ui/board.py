@@ -13,10 +13,10 @@ from __future__ import annotations
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_login import login_required
 
+from ...formula import quote
 from ...runtime import RecordInvalid, VersionConflict
 from .common import (actor, blueprint, get_record, is_htmx, object_type, page, runtime,
                      sentences)
-from .filters import quote
 from .lists import read_query
 from .specs import column_of, form_spec
 

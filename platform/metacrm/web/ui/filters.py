@@ -14,16 +14,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ...formula import FType
+from ...formula import FType, quote
 from ...meta import FieldValueError
 from .specs import FieldSpec, FormSpec
-
-
-def quote(text: str) -> str:
-    """A text literal of the formula language holding exactly ``text``."""
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("\r", "\\r").replace("\t", "\\t"))
-    return f'"{escaped}"'
 
 
 @dataclass(frozen=True)

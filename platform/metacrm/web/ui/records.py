@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import flash, redirect, request, url_for
 from flask_login import login_required
 
+from ...formula import quote
 from ...runtime import RecordInvalid, VersionConflict
 from .common import actor, blueprint, get_record, object_type, page, runtime
 from .formstate import context, evaluate
@@ -37,17 +38,11 @@ def related_lists(rt, object_name: str, record_id: str, who):
         fields = ["id", rt.catalog.object(rel.object).title]
         for col in rel.columns:
             fields.extend(col.paths)
-        result = rt.service.query(rel.object, who, filter=f'{rel.field} == "{record_id}"'
-                                  if _plain_id(record_id) else "false",
+        result = rt.service.query(rel.object, who, filter=f"{rel.field} == {quote(record_id)}",
                                   fields=list(dict.fromkeys(fields)), limit=RELATED_ROWS,
                                   sort="-created_at")
         out.append((rel, result.records, result.next_cursor is not None))
     return out
-
-
-def _plain_id(record_id: str) -> bool:
-    # ids are hex; anything else cannot be a record here (and is never put into a formula)
-    return record_id.isalnum()
 
 
 @blueprint.route("/app/<object_name>/<record_id>")

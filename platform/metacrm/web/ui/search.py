@@ -12,9 +12,9 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import login_required
 
+from ...formula import quote
 from ...runtime import QueryInvalid
 from .common import actor, blueprint, is_htmx, navigation, object_type, page, runtime
-from .filters import quote
 from .specs import USER, title_paths
 
 PER_OBJECT = 5

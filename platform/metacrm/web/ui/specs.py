@@ -12,7 +12,7 @@ RecordService's own compiled rules, so the form judges them exactly as the save 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ...formula import FType, compile_condition
