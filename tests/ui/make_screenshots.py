@@ -6,6 +6,7 @@ PNGs to docs/screenshots/ (desktop pages at 1280 px, the form on a 375-px phone 
 
 from __future__ import annotations
 
+import logging
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +23,12 @@ from metacrm.store import Database  # noqa: E402
 OUT = HERE.parents[1] / "docs" / "screenshots"
 
 
+#: the README shows these: keep each small
+MAX_BYTES = 100_000
+
+
 def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         db = Database.from_url(f"sqlite:///{folder}/shots.db")
@@ -53,6 +59,10 @@ def main() -> int:
             print("wrote", OUT / "form-phone.png")
             browser.close()
         db.dispose()
+    too_big = [p.name for p in OUT.glob("*.png") if p.stat().st_size > MAX_BYTES]
+    if too_big:
+        print(f"larger than {MAX_BYTES:,} bytes: {', '.join(too_big)}", file=sys.stderr)
+        return 1
     return 0
 
 
