@@ -45,6 +45,17 @@ def test_a_body_past_the_limit_is_413(site, monkeypatch):
     assert count(site, "account", f'name == "{name}"') == 0
 
 
+def test_nul_characters_are_refused_everywhere(site):
+    """PostgreSQL cannot store U+0000 (found by schemathesis): a 400, never a database error."""
+    client = site.user()
+    name = tag()
+    problem(client.post("/api/v1/account", json={"name": name + "\x00"}), 400)
+    problem(client.post("/api/v1/account", json=[{"name": name, "parent": "a\x00"}]), 400)
+    problem(client.get("/api/v1/account?filter=name%20%3D%3D%20%22%00%22"), 400)
+    problem(client.get("/api/v1/account/ab%00cd"), 400)
+    assert count(site, "account", f'starts_with(name, "{name}")') == 0
+
+
 def test_unknown_fields_are_422_with_a_suggestion(site):
     body = problem(site.user().post("/api/v1/account", json={"name": tag(), "industy": "Retail"}),
                    422)
