@@ -15,10 +15,9 @@ from flask_login import login_required
 
 from ...formula import quote
 from ...runtime import RecordInvalid, VersionConflict
-from .common import (actor, blueprint, get_record, is_htmx, object_type, page, runtime,
-                     sentences)
+from .common import blueprint, get_record, is_htmx, page, request_scope, sentences
 from .lists import read_query
-from .specs import column_of, form_spec
+from .specs import column_of
 
 CARDS_PER_COLUMN = 50
 #: besides the title, how many of the view's columns a card shows
@@ -35,11 +34,8 @@ def board_field(spec, name: str):
 @blueprint.route("/app/<object_name>/board/<field_name>")
 @login_required
 def board(object_name, field_name):
-    rt = runtime()
-    obj = object_type(rt, object_name)
-    spec = form_spec(rt, object_name)
+    rt, obj, spec, who = request_scope(object_name)
     field = board_field(spec, field_name)
-    who = actor()
     query = read_query(rt, object_name, request.args)
     shown = [n for n in query.view.columns if n not in (obj.title, field_name)
              and n in spec.all_fields][:CARD_FIELDS]
@@ -62,11 +58,8 @@ def board(object_name, field_name):
 @blueprint.route("/app/<object_name>/<record_id>/move", methods=["POST"])
 @login_required
 def move(object_name, record_id):
-    rt = runtime()
-    obj = object_type(rt, object_name)
-    spec = form_spec(rt, object_name)
+    rt, obj, spec, who = request_scope(object_name)
     field = board_field(spec, request.form.get("field", ""))
-    who = actor()
     get_record(rt, object_name, record_id, who, fields=["id"])
     value = request.form.get("value") or None
     version = request.form.get("version", type=int)

@@ -39,6 +39,15 @@ def object_type(rt, name: str):
         abort(404, f"there is no object type '{name}'")
 
 
+def request_scope(object_name: str):
+    """What a page of one object starts from: (runtime, object type, form spec, actor); a 404
+    page for an unknown object."""
+    from .specs import form_spec
+    rt = runtime()
+    obj = object_type(rt, object_name)
+    return rt, obj, form_spec(rt, object_name), actor()
+
+
 def get_record(rt, object_name: str, record_id: str, who: Actor, fields=None) -> dict:
     try:
         return rt.service.get(object_name, record_id, who, fields=fields)

@@ -17,10 +17,9 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import login_required
 
 from ...runtime import RECORD, RecordInvalid, VersionConflict
-from .common import actor, blueprint, get_record, object_type, page, runtime, sentences
+from .common import actor, blueprint, get_record, page, request_scope, sentences
 from .formstate import Draft, context, evaluate, read_form, start_values
 from .records import record_paths
-from .specs import form_spec
 
 
 def lookup_titles(rt, spec, values) -> dict[str, str]:
@@ -55,10 +54,7 @@ def render_form(rt, spec, draft, *, record=None, status=200, conflict=None):
 @blueprint.route("/app/<object_name>/new", methods=["GET", "POST"])
 @login_required
 def new(object_name):
-    rt = runtime()
-    object_type(rt, object_name)
-    spec = form_spec(rt, object_name)
-    who = actor()
+    rt, _, spec, who = request_scope(object_name)
     with rt.service.db.read() as conn:
         if request.method == "GET":
             return render_form(rt, spec, start_values(rt, spec, request.args, who, conn))
@@ -75,10 +71,7 @@ def new(object_name):
 @blueprint.route("/app/<object_name>/<record_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(object_name, record_id):
-    rt = runtime()
-    object_type(rt, object_name)
-    spec = form_spec(rt, object_name)
-    who = actor()
+    rt, _, spec, who = request_scope(object_name)
     record = get_record(rt, object_name, record_id, who, fields=record_paths(rt, object_name))
     with rt.service.db.read() as conn:
         if request.method == "GET":
@@ -106,10 +99,7 @@ def form_state(object_name):
     which sections show, and the formula values. Sent as the ``metacrm:formstate`` event of an
     ``HX-Trigger`` header (htmx dispatches it; static/metacrm.js applies it), so the inputs the
     user is typing in are never replaced."""
-    rt = runtime()
-    object_type(rt, object_name)
-    spec = form_spec(rt, object_name)
-    who = actor()
+    rt, _, spec, who = request_scope(object_name)
     record_id = request.form.get("_id")
     prior = get_record(rt, object_name, record_id, who) if record_id else None
     with rt.service.db.read() as conn:

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from ...meta import ListView, SortKey
 from ...runtime import QueryInvalid
-from .common import actor, blueprint, is_htmx, object_type, page, runtime
+from .common import actor, blueprint, is_htmx, object_type, page, request_scope, runtime
 from .filters import compile_filters, operators
 from .specs import cached, column_of, default_view, form_spec
 
@@ -97,11 +97,8 @@ def _q(value) -> str:
 @blueprint.route("/app/<object_name>")
 @login_required
 def list_records(object_name):
-    rt = runtime()
-    obj = object_type(rt, object_name)
-    who = actor()
+    rt, obj, spec, who = request_scope(object_name)
     query = read_query(rt, object_name, request.args)
-    spec = form_spec(rt, object_name)
     columns = []
     unknown = []
     for name in query.view.columns:

@@ -12,7 +12,7 @@ from flask_login import login_required
 
 from ...formula import quote
 from ...runtime import RecordInvalid, VersionConflict
-from .common import actor, blueprint, get_record, object_type, page, runtime
+from .common import blueprint, get_record, page, request_scope
 from .formstate import context, evaluate
 from .specs import cached, form_spec, related_specs
 
@@ -48,10 +48,7 @@ def related_lists(rt, object_name: str, record_id: str, who):
 @blueprint.route("/app/<object_name>/<record_id>")
 @login_required
 def record(object_name, record_id):
-    rt = runtime()
-    obj = object_type(rt, object_name)
-    who = actor()
-    spec = form_spec(rt, object_name)
+    rt, obj, spec, who = request_scope(object_name)
     values = get_record(rt, object_name, record_id, who, fields=record_paths(rt, object_name))
     with rt.service.db.read() as conn:
         state = evaluate(spec, values, context(rt, who, values, conn))
@@ -66,9 +63,7 @@ def record(object_name, record_id):
 @blueprint.route("/app/<object_name>/<record_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(object_name, record_id):
-    rt = runtime()
-    obj = object_type(rt, object_name)
-    who = actor()
+    rt, obj, _, who = request_scope(object_name)
     values = get_record(rt, object_name, record_id, who)
     title = values.get(obj.title) or record_id
     errors = []
