@@ -237,12 +237,19 @@ class SubmitForApproval(ActionType):
 
     def run(self, run, compiled):
         pm = run.plugins
+        if pm is None:  # the built-in engine has no manager of its own: the installed plugins'
+            from ..plugins import make_plugin_manager
+
+            global _INSTALLED
+            pm = _INSTALLED = _INSTALLED or make_plugin_manager()
         handled = pm.hook.submit_for_approval(change=run, process=compiled["process"],
                                               workflow=run.workflow) if pm else None
         if not handled:
             raise ActionFailed(f"no approvals engine is installed to take approval process "
                                f"'{compiled['process']}' (the submit_for_approval hook)")
 
+
+_INSTALLED = None
 
 BUILTIN_ACTIONS = (SetFields(), CreateRecord(), UpdateRecord(), SendEmail(), Webhook(),
                    SubmitForApproval())

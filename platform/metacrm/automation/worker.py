@@ -133,9 +133,16 @@ class Worker:
         """Run the periodic workflows that are due, then list the outbox rows to (re)publish:
         rows due and not delivered, whose publish was lost or whose worker died."""
         self.run_periodic()
+        queued = []
+        service = self.service()
+        if service is not None:  # plugins' due work, e.g. approval escalations
+            for rows in self.plugins.hook.automation_sweep(service=service,
+                                                           now=self.settings.clock()):
+                queued.extend(rows or ())
         grace = dt.timedelta(seconds=self.settings.sweep_grace_seconds)
         with self.db.read() as conn:
-            return outbox.due(conn, self.settings.clock(), grace=grace)
+            due = outbox.due(conn, self.settings.clock(), grace=grace)
+        return queued + [row for row in due if row not in queued]
 
     def run_periodic(self) -> int:
         """Each periodic workflow once per period, on every record its filter matches.

@@ -19,7 +19,8 @@ __all__ = ["DEFAULT_PLUGINS", "ENTRY_POINT_GROUP", "action_types", "hookimpl",
            "make_plugin_manager"]
 
 #: modules of metacrm itself that implement hooks; registered before any installed plugin
-DEFAULT_PLUGINS = ("metacrm.meta.fieldtypes", "metacrm.automation.plugin")
+DEFAULT_PLUGINS = ("metacrm.meta.fieldtypes", "metacrm.automation.plugin",
+                   "metacrm.automation.approvals.plugin")
 
 #: the setuptools entry point group installed plugins declare themselves under
 ENTRY_POINT_GROUP = PROJECT_NAME

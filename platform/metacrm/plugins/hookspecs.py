@@ -62,3 +62,8 @@ def register_actions():
 @hookspec(firstresult=True)
 def submit_for_approval(change, process, workflow):
     """Submit ``change``'s record to approval ``process``; return True when handled."""
+
+
+@hookspec
+def automation_sweep(service, now):
+    """Work due on beat's sweep (approval escalations); return outbox rows [(id, kind)] queued."""

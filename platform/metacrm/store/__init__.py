@@ -9,6 +9,7 @@
 # every module that defines a system table is imported here, so init_database creates them all
 from . import accounts, counters, history, versions  # noqa: F401
 from . import outbox  # noqa: F401 - automation's outbox and run log
+from . import approvals  # noqa: F401 - approval requests, steps, decisions, delegations
 from .database import DEFAULT_URL, Database, database_url
 from .system import SYSTEM_METADATA, init_database
 from .tables import TABLE_PREFIX, build_tables, table_name

@@ -1,0 +1,75 @@
+"""Escalation: a step waiting longer than ``escalate_after_hours`` reminds its undecided
+approvers by email (through the outbox) and, the first time, adds the ``escalate_to``
+approvers. Beat's sweeper calls :func:`escalate` on every run (the ``automation_sweep`` hook).
+
+Once per period: the step's ``escalated_at`` moves to now with a compare-and-set, so the next
+reminder is due a whole period later, and two sweeps at the same moment escalate once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ...runtime import RecordService
+from ...store import approvals as store
+from ...store import outbox
+from .definition import from_plain
+from .people import People
+from .steps import approver_row
+
+
+def escalate(service: RecordService, now: dt.datetime) -> list[tuple[str, str]]:
+    """Escalate every step that is due; returns the outbox rows queued, to publish."""
+    with service.db.read() as conn:
+        candidates = store.steps_to_escalate(conn)
+    queued = []
+    for row in candidates:
+        process = from_plain(row["definition"])
+        step = process.steps[row["position"]]
+        if not step.escalate_after_hours:
+            continue
+        since = row["escalated_at"] or row["started_at"]
+        if now < since + dt.timedelta(hours=step.escalate_after_hours):
+            continue
+        with service.transaction() as conn:
+            store.read_request(conn, row["request_id"], lock=True)
+            if not store.claim_escalation(conn, row["id"], row["escalated_at"], now):
+                continue  # decided meanwhile, or another sweep took this period
+            queued += _escalate_step(service, conn, row, process, step, now)
+    return queued
+
+
+def _escalate_step(service, conn, row, process, step, now) -> list[tuple[str, str]]:
+    people = People(service, conn)
+    approvers = [a for a in store.approvers_of(conn, step_ids=[row["id"]]) if a["active"]]
+    present = {a["user_id"] for a in approvers}
+    added = []
+    if step.escalate_to is not None and row["escalations"] == 0:
+        record = service.store.fetch_one(conn, row["object"], row["record_id"]) or {}
+        request = store.read_request(conn, row["request_id"])
+        for user in people.approvers(step.escalate_to, record, row["object"],
+                                     request["submitted_by"]):
+            if user["id"] in present:
+                continue
+            if user["id"] == request["submitted_by"] and not process.allow_self_approval:
+                continue
+            added.append(approver_row(row["request_id"], row["id"], user, "escalation"))
+            present.add(user["id"])
+        store.add_approvers(conn, added)
+    waiting = [a["user_id"] for a in approvers if a["decision"] is None] + [
+        a["user_id"] for a in added]
+    emails = sorted({u["email"] for u in (people.by_id(i) for i in waiting)
+                     if u is not None and u.get("email")})
+    if not emails:
+        return []
+    label = process.label or process.name
+    subject = f"Waiting for your approval: {label} ({step.label or step.name})"
+    body = (f"The {row['object']} {row['record_id']} has waited at step "
+            f"'{step.label or step.name}' of '{label}' since {row['started_at']:%Y-%m-%d %H:%M} "
+            f"UTC. Approve or reject it from your approvals inbox.")
+    mail = outbox.outbox_row("send_email", {"to": emails, "cc": [], "bcc": [],
+                                            "subject": subject, "body": body},
+                             due_at=now, now=now, workflow=f"approval {process.name}"[:64],
+                             object=row["object"], record_id=row["record_id"])
+    outbox.enqueue(conn, [mail])
+    return [(mail["id"], mail["kind"])]

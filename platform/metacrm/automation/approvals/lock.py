@@ -1,0 +1,44 @@
+"""The approval lock: while a request with ``lock: true`` is pending, its record refuses
+changes — except to ``editable_while_locked`` fields, by admins, and by the approvals engine's
+own actions (``on_approve``'s set_fields…).
+
+It is a ``record_before_save`` hook that runs last (after the workflows' set_fields), so every
+write path is covered the same way: the API, forms, imports, workflow actions. It costs one
+indexed query per update or delete; creates are never locked.
+"""
+
+from __future__ import annotations
+
+from ...formula.values import same
+from ...runtime import RECORD, Change, FieldError, RecordInvalid
+from ...store import approvals as store
+from .actions import BYPASS
+
+LOCKED = "locked"
+
+
+def check_lock(change: Change) -> None:
+    if change.operation == "create" or change.actor.is_admin or change.connection is None:
+        return
+    key = (change.object, change.record_id)
+    if key in change.connection.info.get(BYPASS, ()):
+        return
+    requests = store.locking_requests(change.connection, change.object, change.record_id)
+    if not requests:
+        return
+    request = requests[0]
+    label = request["definition"].get("label") or request["process"]
+    why = f"is locked while approval request {request['id']} ({label}) is pending"
+    if change.operation == "delete":
+        raise RecordInvalid(change.object, [FieldError(RECORD, f"this record {why}", LOCKED)])
+    editable = set()
+    for each in requests:  # a field is editable only if every locking request allows it
+        allowed = set(each["definition"].get("editable_while_locked") or ())
+        editable = allowed if each is requests[0] else editable & allowed
+    prior = change.prior or {}
+    stored = change.service.rules(change.object).stored
+    changed = [name for name in stored if name not in ("updated_at", "updated_by", "version")
+               and not same(change.record.get(name), prior.get(name))]
+    refused = [name for name in changed if name not in editable]
+    if refused:
+        raise RecordInvalid(change.object, [FieldError(name, why, LOCKED) for name in refused])

@@ -1,0 +1,75 @@
+"""Fixtures of the approval tests: the inline package deployed on SQLite and PostgreSQL, a
+RecordService with the built-in plugins on a controllable clock, and the users."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from approval_helpers import Clock, make_users, package_files
+from pg_support import drop_schema, postgres_database, schema_url, unique_schema
+
+from metacrm.formula import Environment
+from metacrm.meta import load_files
+from metacrm.plugins import make_plugin_manager
+from metacrm.runtime import Actor, RecordService
+from metacrm.store import Database, approvals, build_tables
+from metacrm.store.deploy import apply
+from metacrm.store.history import HISTORY
+from metacrm.store.outbox import ATTEMPTS, OUTBOX, RUNS
+
+START = dt.datetime(2024, 5, 1, 12, 0, 0)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory):
+    """(Database, URL, deployed catalog) of this module's own."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('appr')}/data.db"
+        db, schema = Database.from_url(url), None
+    else:
+        schema = unique_schema("appr")
+        db, url = postgres_database(schema), schema_url(schema)
+    catalog = load_files(package_files())
+    applied = apply(db, catalog)
+    yield db, url, applied.version
+    db.dispose()
+    if schema:
+        drop_schema(schema)
+
+
+@pytest.fixture
+def clock():
+    return Clock(START)
+
+
+@pytest.fixture
+def service(backend, clock):
+    db, _url, version = backend
+    _empty(db)
+    return RecordService(db, version.catalog, build_tables(version.catalog),
+                         metadata_version=version.number, env=Environment(clock=clock),
+                         plugins=make_plugin_manager(load_entry_points=False))
+
+
+@pytest.fixture
+def users(service) -> dict[str, Actor]:
+    return make_users(service)
+
+
+@pytest.fixture
+def root() -> Actor:
+    return Actor(user_id=None, username="root", is_admin=True)
+
+
+def _empty(db: Database) -> None:
+    with db.write() as conn:
+        for table in ("note", "deal"):
+            conn.execute(text(f'DELETE FROM "{table}"'))
+        conn.execute(text('UPDATE "user" SET manager = NULL'))
+        conn.execute(text('DELETE FROM "user"'))
+        for table in (OUTBOX, ATTEMPTS, RUNS, HISTORY, approvals.REQUESTS, approvals.STEPS,
+                      approvals.APPROVERS, approvals.DELEGATIONS):
+            conn.execute(table.delete())
