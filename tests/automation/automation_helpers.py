@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
 from metacrm.automation import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify
+from metacrm.store import Database
 
 SECRET = "s3cret"
 
@@ -197,3 +198,17 @@ class WebhookReceiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def empty_tables(db: Database) -> None:
+    """Empty the object tables and the automation tables between tests."""
+    from sqlalchemy import text
+
+    from metacrm.store.history import HISTORY
+    from metacrm.store.outbox import ATTEMPTS, OUTBOX, RUNS
+
+    with db.write() as conn:
+        for table in ("task", "deal", "account", "user"):
+            conn.execute(text(f'DELETE FROM "{table}"'))
+        for table in (OUTBOX, ATTEMPTS, RUNS, HISTORY):
+            conn.execute(table.delete())

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from automation_helpers import Clock, package_files
+from automation_helpers import Clock, empty_tables, package_files
 from pg_support import drop_schema, postgres_database, schema_url, unique_schema
 
 from metacrm.automation import Settings, Worker, plugin_manager
@@ -60,7 +60,7 @@ def published():
 def worker(backend, settings, published):
     """A Worker (no Celery) whose engine records what it would publish."""
     db, _ = backend
-    _empty(db)
+    empty_tables(db)
     ours = Worker(settings, db, publisher=published.extend, load_entry_points=False)
     return ours
 
@@ -74,19 +74,6 @@ def service(worker, clock):
 def ann(service):
     user = service.create("user", {"username": "ann", "email": "ann@example.com"}, Actor.system())
     return Actor.for_user(user)
-
-
-def _empty(db: Database) -> None:
-    from sqlalchemy import text
-
-    from metacrm.store.history import HISTORY
-    from metacrm.store.outbox import ATTEMPTS, OUTBOX, RUNS
-
-    with db.write() as conn:
-        for table in ("task", "deal", "account", "user"):
-            conn.execute(text(f'DELETE FROM "{table}"'))
-        for table in (OUTBOX, ATTEMPTS, RUNS, HISTORY):
-            conn.execute(table.delete())
 
 
 __all__ = ["plugin_manager"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from automation_helpers import SECRET, WebhookReceiver, wait_for
-from conftest import _empty
+from automation_helpers import empty_tables
 
 from metacrm.automation import Settings, Worker, make_celery
 from metacrm.runtime import Actor
@@ -81,7 +81,7 @@ class WorkerProcess:
 @pytest.fixture
 def setup(backend, broker, tmp_path):
     db, url = backend
-    _empty(db)
+    empty_tables(db)
     broker_url, queue = broker
     settings = Settings(database_url=url, broker_url=broker_url, queue=queue,
                         webhook_secret=SECRET, sweep_grace_seconds=0)

@@ -1,4 +1,5 @@
-"""The Celery app: one task delivers an outbox row, one (run by beat) sweeps.
+"""The Celery app: tasks deliver outbox rows (one, or a batch of up to BATCH), one (run by
+beat) sweeps.
 
     app = make_celery(Settings.from_env())
     app.worker_main(["worker", "--loglevel=INFO"])        # what `metacrm worker` does
@@ -19,10 +20,14 @@ from pathlib import Path
 
 from celery import Celery
 
+from ..store.outbox import RUN_KINDS
 from .delivery import Settings
 from .worker import Worker
 
 DELIVER = "metacrm.automation.deliver"
+DELIVER_MANY = "metacrm.automation.deliver_many"
+#: rows per deliver_many task: fewer tasks and transactions, still spread over the workers
+BATCH = 50
 SWEEP = "metacrm.automation.sweep"
 
 
@@ -66,6 +71,22 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
                 deliver.apply_async((key,), countdown=max(0.0, wait))
         return status
 
+    @app.task(name=DELIVER_MANY)
+    def deliver_many(keys: list[str]) -> dict:
+        ours = context()
+        statuses = ours.deliver_many(keys)
+        retry = [key for key, status in statuses.items() if status in ("pending", "failed")]
+        if retry:
+            with ours.db.read() as conn:
+                from ..store import outbox
+
+                for key in retry:
+                    rows = outbox.read_rows(conn, key=key, limit=1)
+                    if rows and rows[0]["status"] == outbox.PENDING:
+                        wait = (rows[0]["due_at"] - settings.clock()).total_seconds()
+                        deliver.apply_async((key,), countdown=max(0.0, wait))
+        return statuses
+
     @app.task(name=SWEEP)
     def sweep() -> int:
         rows = context().sweep()
@@ -75,8 +96,17 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
     def publish(rows) -> None:
         # no retrying here: a broker that is down must not hold up the write that just
         # committed; the sweeper publishes what this could not
-        for key, _kind in rows:
+        rows = list(rows)
+        runs = [key for key, kind in rows if kind in RUN_KINDS]
+        sends = [key for key, kind in rows if kind not in RUN_KINDS]
+        for key in runs:
             deliver.apply_async((key,), retry=False)
+        for start in range(0, len(sends), BATCH):
+            chunk = sends[start:start + BATCH]
+            if len(chunk) == 1:
+                deliver.apply_async((chunk[0],), retry=False)
+            else:
+                deliver_many.apply_async((chunk,), retry=False)
 
     app.metacrm_publish = publish
     app.metacrm_context = context

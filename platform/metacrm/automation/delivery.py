@@ -18,11 +18,12 @@ import hmac
 import json
 import os
 import smtplib
+import threading
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 from urllib.parse import unquote, urlparse
 
 import requests
@@ -121,6 +122,38 @@ def deliver_row(db: Database, settings: Settings, key: str, types: Mapping) -> s
     return outbox.DELIVERED
 
 
+def deliver_rows(db: Database, settings: Settings, keys: Sequence[str], types: Mapping
+                 ) -> dict[str, str]:
+    """One attempt at each of many rows: claimed in one statement, delivered one after the
+    other, the successes recorded in one transaction (failures each as ``deliver_row`` does).
+    Returns each claimed key's status; keys not claimed (delivered, held elsewhere, not due,
+    or workflows to run: scheduled, periodic) are left out."""
+    now = settings.clock()
+    with db.write() as conn:
+        rows = outbox.claim_many(conn, keys, now, dt.timedelta(seconds=settings.lease_seconds))
+    statuses, done = {}, []
+    for row in rows:
+        started = time.perf_counter()
+        kind = types.get(row["kind"])
+        try:
+            if kind is None:
+                raise LookupError(f"no installed action type '{row['kind']}' delivers this row")
+            kind.deliver(row["payload"], Delivery(settings, row["id"], row["attempts"]))
+        except Exception as err:  # noqa: BLE001 - every failure is recorded and retried
+            retry_at = None if row["attempts"] >= settings.max_attempts else (
+                settings.clock() + settings.backoff(row["attempts"]))
+            with db.write() as conn:
+                statuses[row["id"]] = outbox.fail(conn, row, settings.clock(),
+                                                  f"{type(err).__name__}: {err}", _ms(started),
+                                                  retry_at=retry_at)
+            continue
+        done.append((row, _ms(started)))
+    with db.write() as conn:
+        outbox.succeed_many(conn, done, settings.clock())
+    statuses.update((row["id"], outbox.DELIVERED) for row, _ in done)
+    return statuses
+
+
 def _ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
@@ -169,6 +202,18 @@ def verify(secret: str, body: bytes, header: str | None) -> bool:
     return header is not None and hmac.compare_digest(sign(secret, body), header)
 
 
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """A session per delivering thread: connections to a receiver are kept alive between
+    deliveries (a new connection per webhook costs more than the delivery's own work)."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = _local.session = requests.Session()
+    return session
+
+
 def post_webhook(payload: Mapping, delivery: Delivery) -> None:
     settings = delivery.settings
     body = json.dumps({**payload["body"], "delivery_id": delivery.key}, sort_keys=True).encode()
@@ -176,8 +221,8 @@ def post_webhook(payload: Mapping, delivery: Delivery) -> None:
                IDEMPOTENCY_HEADER: delivery.key, "X-Metacrm-Attempt": str(delivery.attempt)}
     if settings.webhook_secret:
         headers[SIGNATURE_HEADER] = sign(settings.webhook_secret, body)
-    response = requests.request(payload.get("method", "POST"), payload["url"], data=body,
-                                headers=headers, timeout=settings.webhook_timeout)
+    response = _session().request(payload.get("method", "POST"), payload["url"], data=body,
+                                  headers=headers, timeout=settings.webhook_timeout)
     if response.status_code >= 300:
         raise RuntimeError(f"{payload['url']} answered {response.status_code}: "
                            f"{response.text[:200]}")

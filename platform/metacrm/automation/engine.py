@@ -224,13 +224,14 @@ class Automation:
     def _run(self, change: Change, workflow: str | None) -> Run:
         return new_run(change.service, change.connection, change.actor, change.object,
                        change.operation, change.record, change.prior, change.changed,
-                       workflow or "", self.plugins)
+                       workflow or "", self.plugins, env=change.env)
 
 
 def new_run(service: RecordService, conn, actor: Actor, object_name: str, trigger: str,
             record: dict, prior: Mapping | None, changed: Iterable[str], workflow: str,
-            plugins) -> Run:
-    env = dataclasses.replace(service.env, user_id=actor.user_id)
+            plugins, env=None) -> Run:
+    if env is None or env.user_id != actor.user_id:
+        env = dataclasses.replace(service.env, user_id=actor.user_id)
     ctx = EvalContext(lambda obj, rid: service.store.fetch_one(conn, obj, rid), prior,
                       trigger == "create", env)
     return Run(service, conn, actor, object_name, trigger, record, prior, frozenset(changed),

@@ -29,6 +29,7 @@ from ..plugins import hookspecs
 from .actor import Actor
 
 if TYPE_CHECKING:
+    from ..formula import Environment
     from .service import RecordService
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class Change:
     #: what a plugin's hooks pass each other about this change (keyed by plugin), e.g. the
     #: workflows that matched before the save, the outbox rows to publish after commit
     notes: dict = field(default_factory=dict)
+    #: what today(), now() and current_user() mean for this write (the service's clock and
+    #: time zone, the actor's id): conditions a plugin evaluates should use it
+    env: "Environment | None" = None
 
     @property
     def record_id(self) -> str:

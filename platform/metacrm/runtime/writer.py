@@ -74,7 +74,7 @@ class Writer:
 
     def _change(self, object_name: str, operation: str, record: dict, prior) -> Change:
         return Change(object_name, operation, record, prior, self.actor, self.service,
-                      self.conn, self.service.metadata_version)
+                      self.conn, self.service.metadata_version, env=self.env)
 
     def _before_save(self, rules: ObjectRules, draft: Draft, operation: str) -> Change | None:
         if not self._listening["record_before_save"]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, Index, Integer, String, Table,
                         Text, and_, case, insert, or_, select, update)
@@ -130,6 +130,35 @@ def claim(conn: Connection, key: str, now: dt.datetime, lease: dt.timedelta) -> 
     out = dict(row)
     out["payload"] = json.loads(row["payload"])
     return out
+
+
+#: kinds a worker runs as workflows (in a transaction of their own), not delivers
+RUN_KINDS = ("scheduled", "periodic")
+
+
+def claim_many(conn: Connection, keys: Sequence[str], now: dt.datetime, lease: dt.timedelta
+               ) -> list[dict]:
+    """Take every claimable row of ``keys`` that is delivered (not run) in one statement:
+    the rows this worker now holds. (UPDATE … RETURNING: PostgreSQL, SQLite 3.35+.)"""
+    if not keys:
+        return []
+    taken = conn.execute(
+        update(OUTBOX).where(OUTBOX.c.id.in_(list(keys)), claimable(now),
+                             OUTBOX.c.kind.not_in(RUN_KINDS))
+        .values(status=SENDING, claimed_until=now + lease, attempts=OUTBOX.c.attempts + 1)
+        .returning(*OUTBOX.c)).mappings().all()
+    return [{**row, "payload": json.loads(row["payload"])} for row in taken]
+
+
+def succeed_many(conn: Connection, done: Sequence[tuple[Mapping, int]], now: dt.datetime) -> None:
+    """Mark delivered rows (each with its attempt's duration) in two statements."""
+    if not done:
+        return
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id.in_([row["id"] for row, _ in done])).values(
+        status=DELIVERED, delivered_at=now, claimed_until=None, last_error=None))
+    conn.execute(insert(ATTEMPTS), [
+        {"outbox_id": row["id"], "attempt": row["attempts"], "at": now, "ok": True,
+         "error": None, "duration_ms": ms} for row, ms in done])
 
 
 def succeed(conn: Connection, row: Mapping, now: dt.datetime, duration_ms: int) -> None:
