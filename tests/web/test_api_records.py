@@ -114,6 +114,7 @@ def test_patch_with_if_match(site):
     stale = problem(client.patch(url, json={"stage": "Negotiation"},
                                  headers={"If-Match": '"1"'}), 412)
     assert stale["current_version"] == 2 and stale["expected_version"] == 1
+    assert stale["updated_by"] == "ann" and stale["updated_at"].endswith("Z")
     assert client.get(url).get_json()["stage"] == "Proposal"  # nothing written
 
     problem(client.patch(url, json={"stage": "Negotiation"}, headers={"If-Match": "nonsense"}),

@@ -4,15 +4,12 @@
     args = list_args()                       # filter, sort, fields, limit, cursor, count
     return json_response(record, 201, headers={"Location": …})
 
-Values are the CLI's (``metacrm record``): decimals as text (exact), dates ``YYYY-MM-DD``,
-multi-picklists as lists, lookups as ids; datetimes are RFC 3339 in UTC
-(``2026-03-01T09:30:00Z``), the ``date-time`` format of JSON Schema. Numbers in a body are
-read as exact decimals, never through a binary float.
+Values are written by ``values.api_value``. Numbers in a body are read as exact decimals,
+never through a binary float.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any, Mapping
@@ -22,23 +19,12 @@ from marshmallow import RAISE, Schema, validate
 from marshmallow import fields as ma
 from webargs.flaskparser import FlaskParser
 
-from ...store.history import to_json_value
 from ...store.query import DEFAULT_LIMIT, MAX_LIMIT
 from .problems import ApiProblem
+from .values import api_value
 
 #: the most records one POST may create
 MAX_BATCH = 1000
-
-
-def api_value(value: Any) -> Any:
-    """A value as the API's JSON."""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value.year >= 1000 else value.isoformat()
-    if isinstance(value, Mapping):
-        return {key: api_value(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [api_value(item) for item in value]
-    return to_json_value(value)
 
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None

@@ -27,7 +27,8 @@ from ...meta.sources import dump_yaml
 from ...store import deploy as deployment
 from ...store import versions
 from .current import admin_actor, api_runtime
-from .io import api_value, json_object, json_response
+from .io import json_object, json_response
+from .values import api_value
 from .problems import ApiProblem
 
 

@@ -19,7 +19,8 @@ from ...meta import Catalog, Field, ObjectType
 from ...runtime import UnknownObject
 from ..auth import api_actor
 from .current import api_runtime
-from .io import api_value, json_response
+from .io import json_response
+from .values import api_value
 
 
 def read_only(field: Field) -> bool:

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ...runtime import BulkInvalid, RecordError, VersionConflict
-from ...store.history import to_json_value
+from .values import api_value
 
 PROBLEM_JSON = "application/problem+json"
 #: the ``type`` of metacrm's own problems: this prefix, then a slug (``record-invalid``)
@@ -49,7 +49,7 @@ def problem(status: int, detail: str | None = None, *, slug: str | None = None,
     body = {"type": TYPE_PREFIX + slug if slug else "about:blank",
             "title": title or HTTP_STATUS_CODES.get(status, "Error"),
             "status": status, "detail": detail or HTTP_STATUS_CODES.get(status, "")}
-    body.update(to_json_value({k: v for k, v in extra.items() if v is not None}))
+    body.update(api_value({k: v for k, v in extra.items() if v is not None}))
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
     response.headers["Cache-Control"] = "no-store"
@@ -69,6 +69,8 @@ def record_problem(error: RecordError) -> Response:
     if isinstance(error, VersionConflict) and request.headers.get("If-Match"):
         # the If-Match precondition failed (the version check ran on the locked row)
         status, name = 412, "PreconditionFailed"
+    if isinstance(error, VersionConflict):
+        data["updated_at"] = error.updated_at  # RFC 3339, as every datetime of the API
     if isinstance(error, BulkInvalid):
         data["errors"] = {str(i): m for i, m in error.messages_by_index.items()}
     return problem(status, detail, slug=_slug(name), **data)
