@@ -174,3 +174,26 @@ def test_a_failing_scheduled_run_is_logged_and_retried(worker, service, ann, bac
     (run,) = recent_runs(db, failures_first=True, limit=1)
     assert run["outcome"] == "failed" and "no url" in run["error"]
     assert rows(db, key=key)[0]["status"] == "pending"                  # retried later
+
+
+def test_a_batch_delivers_each_row_once_and_records_every_attempt(worker, service, ann, backend,
+                                                                  receiver, clock):
+    db = backend[0]
+    for i in range(4):
+        win(service, ann, receiver.url, name=f"Deal {i}")
+    hooks = [r["id"] for r in rows(db) if r["kind"] == "webhook"]
+    receiver.fail_first = 1                        # the first POST of the batch fails
+    with db.write() as conn:                       # one row is held by another worker
+        held = outbox.claim(conn, hooks[-1], clock(), dt.timedelta(minutes=5))
+    statuses = worker.deliver_many(hooks)
+    assert statuses[hooks[-1]] == "skipped"        # not ours: left alone
+    assert sorted(statuses[k] for k in hooks[:-1]) == ["delivered", "delivered", "pending"]
+    again = worker.deliver_many(hooks)             # a duplicate publish of the same batch
+    assert all(status in ("skipped",) for status in again.values())
+    clock.advance(seconds=5)
+    worker.deliver_many(hooks[:-1])
+    assert {r["id"]: r["status"] for r in rows(db) if r["id"] in hooks[:-1]} == \
+        {k: "delivered" for k in hooks[:-1]}
+    assert sorted(receiver.deliveries) == sorted(hooks[:-1])
+    assert held is not None and rows(db, key=hooks[-1])[0]["status"] == "sending"
+    assert sum(len(delivery_attempts(db, k)) for k in hooks[:-1]) == 4   # 3 ok + 1 failure
