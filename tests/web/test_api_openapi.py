@@ -111,3 +111,23 @@ def test_the_api_conforms_to_its_document(site):
         except Exception as error:  # collect every operation's failure, then report them all
             failures.append(f"{operation.label}: {error}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_every_endpoint_is_in_the_api_guide(site):
+    """docs/api.md's table lists every operation of the document (objects generalised)."""
+    from pathlib import Path
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    spec = site.user().get("/api/openapi.json").get_json()
+    objects = sorted(site.runtime.catalog.objects, key=len, reverse=True)
+    missing = []
+    for path, operations in spec["paths"].items():
+        general = path
+        for name in objects:
+            general = general.replace(f"/api/v1/{name}", "/api/v1/{object}", 1)
+        for method in operations:
+            if method in ("get", "post", "patch", "delete") and \
+                    f"`{method.upper()} {general}`" not in guide:
+                missing.append(f"{method.upper()} {general}")
+    assert not missing, sorted(set(missing))
+    for endpoint in ("`GET /api/openapi.json`", "`GET /api/docs`"):
+        assert endpoint in guide
