@@ -5,6 +5,7 @@ One blueprint, one module per part; each part adds its routes in ``init_blueprin
     records.py      /api/v1/<object>[/<id>[/history]]   records of any object
     objects.py      /api/v1/objects[/<object>]          object types and their fields
     meta.py         /api/v1/meta/…                      the deployed package, plan, apply
+    automation.py   /api/v1/<object>/<id>/automation, /api/v1/automation/…   workflow runs, outbox
     openapi.py      /api/openapi.json, /api/docs        the OpenAPI document, Swagger UI
     problems.py     errors as RFC 9457 problems (this blueprint's error handlers only)
 
@@ -21,13 +22,13 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from ..auth import csrf
-from . import meta, objects, openapi, problems, records
+from . import automation, meta, objects, openapi, problems, records
 from .io import refuse_nul_in_url
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 #: the modules that add routes to the blueprint, in order
-PARTS = [objects, meta, openapi, records]
+PARTS = [objects, meta, openapi, automation, records]
 #: the largest request body the API reads (bytes); API_MAX_CONTENT_LENGTH overrides it
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
