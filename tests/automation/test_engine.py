@@ -77,13 +77,21 @@ def test_a_cycle_is_an_error_not_a_loop(service, ann, backend):
     assert service.query("task").records == []
 
 
-def test_a_blank_recipient_is_a_clear_error(service, ann, backend):
+def test_a_blank_recipient_skips_the_email_not_the_save(service, ann, backend):
+    from metacrm.automation import runs_for_record
     from metacrm.runtime import Actor
 
+    db = backend[0]
     account = service.create("account", {"name": "A"}, Actor.system())
     deal = service.create("deal", {"name": "D", "account": account["id"]}, Actor.system())
-    with pytest.raises(WorkflowFailed, match="send_email.*no recipient"):
-        service.update("deal", deal["id"], {"stage": "Won"}, Actor.system())
+    won = service.update("deal", deal["id"], {"stage": "Won"}, Actor.system())  # no owner
+    assert won["stage"] == "Won"
+    assert not [r for r in rows(db, object="deal", record_id=deal["id"])
+                if r["kind"] == "send_email"]
+    [run] = [r for r in runs_for_record(db, "deal", deal["id"]) if r["outcome"] == "ok"
+             and any(a["type"] == "send_email" for a in r["actions"])]
+    [email] = [a for a in run["actions"] if a["type"] == "send_email"]
+    assert email["outcome"] == "skipped" and "no recipient" in email["reason"]
 
 
 def test_time_based_plans_follow_the_record(service, ann, backend):

@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 from ..formula import EvalContext, compile_python
 from ..meta import Catalog
 from ..runtime import Actor, RecordService
-from .errors import ActionFailed
+from .errors import ActionFailed, ActionSkipped
 from .render import RecordView, render_template, to_json
 
 BEFORE, AFTER, OUTBOX = "before", "after", "outbox"
@@ -190,7 +190,7 @@ class SendEmail(ActionType):
         addresses = {key: [a for a in (fn(run) for fn in fns) if a]
                      for key, fns in recipients.items()}
         if not addresses["to"]:
-            raise ActionFailed("send_email has no recipient: 'to' is blank for this record")
+            raise ActionSkipped("no recipient: 'to' is blank for this record")
         view = run.view()
         return {**addresses, "subject": render_template(subject, view).strip(),
                 "body": render_template(body, view)}
@@ -213,7 +213,7 @@ class Webhook(ActionType):
         url, method, headers = compiled
         address = url(run)
         if not address:
-            raise ActionFailed("webhook has no url: the formula is blank for this record")
+            raise ActionSkipped("no url: the formula is blank for this record")
         prior = run.prior or {}
         body = {"event": run.trigger, "object": run.object, "id": run.record["id"],
                 "workflow": run.workflow, "record": to_json(run.view().values()),

@@ -30,7 +30,7 @@ from ..runtime import Actor, Change, RecordInvalid, RecordService
 from ..store import outbox
 from .actions import BUILTIN_ACTIONS, OUTBOX, ActionType, Run
 from .compiled import CompiledWorkflow, WorkflowSet
-from .errors import WorkflowCycle, WorkflowFailed
+from .errors import ActionSkipped, WorkflowCycle, WorkflowFailed
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,9 @@ class Automation:
         try:
             for action in compiled.after:
                 if action.phase == OUTBOX:
-                    rows.append(self._queue(run, compiled, action, now))
+                    row = self._queue(run, compiled, action, now)
+                    if row is not None:
+                        rows.append(row)
                 else:
                     self._do(run, compiled, action)
         finally:
@@ -187,9 +189,13 @@ class Automation:
             raise WorkflowFailed(run.object, compiled.name, action.index, action.kind.name,
                                  str(reason)) from err
 
-    def _queue(self, run: Run, compiled: CompiledWorkflow, action, now) -> dict:
+    def _queue(self, run: Run, compiled: CompiledWorkflow, action, now) -> dict | None:
         try:
             payload = action.kind.prepare(run, action.compiled)
+        except ActionSkipped as skipped:
+            run.log.append({"type": action.kind.name, "outcome": "skipped",
+                            "reason": str(skipped)})
+            return None
         except Exception as err:  # noqa: BLE001
             raise WorkflowFailed(run.object, compiled.name, action.index, action.kind.name,
                                  str(err) or repr(err)) from err

@@ -9,6 +9,13 @@ class ActionFailed(Exception):
     """An action could not do its work (a blank recipient, no approvals engine…)."""
 
 
+class ActionSkipped(Exception):
+    """An action that leaves the transaction has nowhere to go for this record (an email
+    whose ``to`` is blank, a webhook whose url formula is blank): it is not sent and the run
+    log says why. Not a failure: a record must stay savable although, say, its owner has no
+    email address yet."""
+
+
 class WorkflowFailed(RecordInvalid):
     """A synchronous action of a workflow failed: the whole save is rolled back. A 422 like
     any invalid record, naming the workflow and the action."""
