@@ -404,3 +404,13 @@ def test_template_overrides_by_file_name_and_navigation_groups(tmp_path):
     home = text(client.get("/"))
     assert "Workshop" in home and home.index("Workshop") < home.index(">Parts<")
     db.dispose()
+
+
+def test_list_partial_for_htmx(ann):
+    """Filters, sorting and paging swap only the results (the page itself for a browser
+    without JavaScript)."""
+    partial = text(ann.get("/app/account?sort=-name", headers={"HX-Request": "true",
+                                                               "HX-Target": "list-results"}))
+    assert "<html" not in partial
+    assert 'id="filter-bar"' in partial and "crm-list" in partial
+    assert "<html" in text(ann.get("/app/account?sort=-name"))

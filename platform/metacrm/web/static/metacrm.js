@@ -112,6 +112,9 @@
     value.hidden = !!(chosen && chosen.dataset.takesValue === "no");
   }
   document.querySelectorAll(".crm-filter-row").forEach(syncOps);
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    event.target.querySelectorAll(".crm-filter-row").forEach(syncOps);
+  });
   document.addEventListener("change", function (event) {
     var row = event.target.closest && event.target.closest(".crm-filter-row");
     if (row) syncOps(row);
