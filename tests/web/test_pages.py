@@ -414,3 +414,19 @@ def test_list_partial_for_htmx(ann):
     assert "<html" not in partial
     assert 'id="filter-bar"' in partial and "crm-list" in partial
     assert "<html" in text(ann.get("/app/account?sort=-name"))
+
+
+def test_history_names_lookups_and_view_all_means_unfiltered(site, ann, actor):
+    service = site.runtime.service
+    first = service.create("account", {"name": unique("First")}, actor)
+    second = service.create("account", {"name": unique("Second")}, actor)
+    deal = service.create("opportunity", {"name": "Moves", "account": first["id"]}, actor)
+    service.update("opportunity", deal["id"], {"account": second["id"],
+                                              "stage": "Closed Won",
+                                              "close_date": "2026-01-02"}, actor)
+    html = text(ann.get(f"/app/opportunity/{deal['id']}"))
+    history = html[html.index('id="history-title"'):]
+    assert f">{first['name']}</a>" in history and f">{second['name']}</a>" in history
+    # "view all" of a related list: no view filter, even though the first view has one
+    listing = text(ann.get(f"/app/opportunity?view=all&f=account&o=eq&v={second['id']}"))
+    assert "Moves" in listing  # a won deal: the open_pipeline view would hide it

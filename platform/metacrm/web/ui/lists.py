@@ -57,7 +57,11 @@ def views_of(rt, object_name: str) -> tuple[ListView, ...]:
 
 def read_query(rt, object_name: str, args) -> ListQuery:
     views = views_of(rt, object_name)
-    view = next((v for v in views if v.name == args.get("view")), views[0])
+    wanted = args.get("view")
+    view = next((v for v in views if v.name == wanted), None)
+    if view is None and wanted == "all":  # links meaning "no view filter" (related lists)
+        view = next((v for v in views if v.filter is None), None)
+    view = view or views[0]
     spec = form_spec(rt, object_name)
     rows = list(zip(args.getlist("f"), args.getlist("o"), args.getlist("v")))
     conditions, shown = compile_filters(spec, rows, rt.service.env.today())

@@ -14,7 +14,7 @@ from ...formula import quote
 from ...runtime import RecordInvalid, VersionConflict
 from .common import blueprint, get_record, page, request_scope
 from .formstate import context, evaluate
-from .specs import cached, form_spec, related_specs
+from .specs import cached, form_spec, related_specs, title_paths
 
 RELATED_ROWS = 10
 HISTORY_ROWS = 100
@@ -53,11 +53,37 @@ def record(object_name, record_id):
     with rt.service.db.read() as conn:
         state = evaluate(spec, values, context(rt, who, values, conn))
     history = list(reversed(rt.service.history(object_name, record_id)))[:HISTORY_ROWS]
+    _name_lookups(rt, spec, history, who)
     boards = [f for f in spec.all_fields.values() if f.widget == "select" and f.editable]
     return page("record", object_name, obj=obj, spec=spec, rec=values, state=state,
                 related=related_lists(rt, object_name, record_id, who), history=history,
                 title=values.get(obj.title) or record_id, boards=boards,
                 catalog_title=lambda name: rt.catalog.object(name).title)
+
+
+def _name_lookups(rt, spec, history, who) -> None:
+    """Give history entries of lookups the names of the records they pointed at (one query
+    per target object), as ``old_rec``/``new_rec`` rows for the display macros."""
+    wanted: dict[str, set] = {}
+    for entry in history:
+        field = spec.all_fields.get(entry.get("field") or "")
+        if field is not None and field.target:
+            wanted.setdefault(field.target, set()).update(
+                v for v in (entry["old"], entry["new"]) if isinstance(v, str))
+    names: dict[tuple[str, str], dict] = {}
+    for target, ids in wanted.items():
+        paths = title_paths(rt.catalog, target)
+        found = rt.service.query(target, who, filter=f"id in [{', '.join(map(quote, sorted(ids)))}]",
+                                 fields=["id", *paths], limit=min(len(ids), 1000)).records
+        for row in found:
+            names[(target, row["id"])] = row
+    for entry in history:
+        field = spec.all_fields.get(entry.get("field") or "")
+        if field is None or not field.target:
+            continue
+        for side in ("old", "new"):
+            row = names.get((field.target, entry[side]), {})
+            entry[side + "_rec"] = {f"{field.name}.{path}": row.get(path) for path in row}
 
 
 @blueprint.route("/app/<object_name>/<record_id>/delete", methods=["GET", "POST"])
