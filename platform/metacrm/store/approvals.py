@@ -310,3 +310,24 @@ def delegations(conn: Connection, *, user_id: str | None = None,
 
 def to_json(value: Any) -> str:
     return json.dumps(value, default=str, sort_keys=True)
+
+
+def pending_notes(conn: Connection, changes) -> tuple[str, ...]:
+    """The deploy plan's notes: approval processes changed, renamed or removed while requests
+    of theirs are pending. Those requests finish under the definition they were submitted
+    with, so nothing is refused; the plan says how many there are."""
+    touched = {c.old_name or c.name: c for c in changes
+               if c.kind == "approval_process" and c.action != "added"}
+    if not touched:
+        return ()
+    if not conn.dialect.has_table(conn, REQUESTS.name):  # a database from before approvals
+        return ()
+    counts = count_pending(conn, touched)
+    notes = []
+    for name, count in sorted(counts.items()):
+        what = {"removed": "is removed", "renamed": "is renamed"}.get(touched[name].action,
+                                                                     "changes")
+        notes.append(f"approval process {name} {what} while {count} request"
+                     f"{'s' * (count != 1)} of it {'are' if count != 1 else 'is'} pending; "
+                     f"they finish under the process as it was when submitted")
+    return tuple(notes)

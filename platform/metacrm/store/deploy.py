@@ -29,7 +29,7 @@ from sqlalchemy import Connection, text
 
 from ..meta import Catalog
 from ..meta.diff import CatalogDiff, diff
-from . import versions
+from . import approvals, versions
 from .database import Database
 from .ddl import Step, StepContext, ddl_steps
 from .risks import Risk, find_risks
@@ -83,6 +83,8 @@ class Plan:
     changes: CatalogDiff
     steps: tuple[Step, ...]
     risks: tuple[Risk, ...]
+    #: things to know that refuse nothing (approval requests pending under a changed process)
+    notes: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -109,6 +111,8 @@ class Plan:
             lines += [f"  ! {risk}" for risk in self.risks]
         else:
             lines += ["", "risks: none"]
+        if self.notes:
+            lines += ["", "notes:"] + [f"  * {note}" for note in self.notes]
         return "\n".join(lines)
 
     def to_json(self) -> dict:
@@ -120,6 +124,7 @@ class Plan:
             "counts": self.changes.counts(),
             "steps": [step.to_json() for step in self.steps],
             "risks": [risk.to_json() for risk in self.risks],
+            "notes": list(self.notes),
         }
 
 
@@ -149,7 +154,8 @@ def make_plan(conn: Connection, catalog: Catalog) -> Plan:
         return Plan(base, catalog, changes, (), ())
     steps = ddl_steps(old, catalog, changes, conn.dialect)
     risks = find_risks(conn, old, catalog, changes)
-    return Plan(_info(base), catalog, changes, tuple(steps), tuple(risks))
+    return Plan(_info(base), catalog, changes, tuple(steps), tuple(risks),
+                approvals.pending_notes(conn, changes.changes))
 
 
 def _info(version: DeployedVersion | None) -> VersionInfo | None:
