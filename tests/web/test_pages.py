@@ -430,3 +430,15 @@ def test_history_names_lookups_and_view_all_means_unfiltered(site, ann, actor):
     # "view all" of a related list: no view filter, even though the first view has one
     listing = text(ann.get(f"/app/opportunity?view=all&f=account&o=eq&v={second['id']}"))
     assert "Moves" in listing  # a won deal: the open_pipeline view would hide it
+
+
+def test_lookup_text_without_a_chosen_record_is_an_error(site, ann, actor):
+    response = post_form(ann, "/app/opportunity/new", {
+        "name": "Unlinked", "account": "", "account__text": "No such company", "stage": "Proposal"})
+    assert response.status_code == 422
+    html = unescape(text(response))
+    assert "no record chosen for “No such company”" in html
+    assert 'value="No such company"' in html  # what was typed stays
+    assert 'value="Unlinked"' in html
+    options = text(ann.get("/app/account/_options?account__text=zzz-nothing&for=f-account"))
+    assert "No match for" in unescape(options)

@@ -22,13 +22,13 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from ..auth import csrf
-from . import automation, meta, objects, openapi, problems, records
+from . import approvals, automation, meta, objects, openapi, problems, records
 from .io import refuse_nul_in_url
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 #: the modules that add routes to the blueprint, in order
-PARTS = [objects, meta, openapi, automation, records]
+PARTS = [objects, meta, openapi, automation, records, approvals]
 #: the largest request body the API reads (bytes); API_MAX_CONTENT_LENGTH overrides it
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

@@ -171,6 +171,9 @@ def build_spec(runtime: Runtime) -> dict:
     _general_paths(spec, catalog)
     for object_name in catalog.objects:
         _object_paths(spec, catalog, object_name)
+    from .approvals import openapi_paths  # the approvals part adds its own paths
+
+    openapi_paths(spec)
     return spec.to_dict()
 
 

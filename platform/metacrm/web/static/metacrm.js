@@ -81,6 +81,10 @@
     } else if (event.key === "Enter" && i >= 0) {
       event.preventDefault();
       choose(el);
+    } else if (event.key === "Enter" && el.matches("[data-lookup-text]") && options.length) {
+      // Enter in the search text takes the first suggestion rather than submitting the form
+      event.preventDefault();
+      choose(options[0]);
     } else if (event.key === "Escape") {
       box.querySelector("[role=listbox]").innerHTML = "";
       box.querySelector("[data-lookup-text]").focus();

@@ -55,7 +55,9 @@ def init_app(app: Flask) -> None:
                      ("date", date), ("datetime", datetime)):
         app.jinja_env.filters["crm_" + name] = fn
     from .formstate import field_text
-    app.jinja_env.globals.update(show=show, widget=widget, field_text=field_text)
+    from .formstate import LOOKUP_TEXT
+    app.jinja_env.globals.update(show=show, widget=widget, field_text=field_text,
+                                 lookup_text_suffix=LOOKUP_TEXT)
 
 
 _MODULES: dict = {}

@@ -59,6 +59,9 @@ def new(object_name):
         if request.method == "GET":
             return render_form(rt, spec, start_values(rt, spec, request.args, who, conn))
         draft = read_form(rt, spec, request.form, who, conn)
+    if draft.blocking:
+        draft.errors = draft.blocking
+        return render_form(rt, spec, draft, status=422)
     try:
         created = rt.service.create(object_name, draft.input, who)
     except RecordInvalid as invalid:
@@ -80,6 +83,9 @@ def edit(object_name, record_id):
             draft = Draft(dict(record), dict(record), {}, {}, state)
             return render_form(rt, spec, draft, record=record)
         draft = read_form(rt, spec, request.form, who, conn, prior=record)
+    if draft.blocking:
+        draft.errors = draft.blocking
+        return render_form(rt, spec, draft, record=record, status=422)
     version = request.form.get("version", type=int)
     try:
         rt.service.update(object_name, record_id, draft.input, who, version=version)

@@ -19,6 +19,9 @@ from ...meta.values import is_blank
 from ...runtime import Actor
 from .specs import FieldSpec, FormSpec
 
+#: a lookup's visible search text is posted as <field>__text (the id goes under <field>)
+LOOKUP_TEXT = "__text"
+
 
 @dataclass
 class FormState:
@@ -52,6 +55,11 @@ class Draft:
     input: dict[str, Any]
     errors: dict[str, list[str]]
     state: FormState
+    #: problems only the form knows (text typed in a lookup without choosing a record): the
+    #: form is shown again with them, without asking the RecordService
+    blocking: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    #: what was typed in lookups, shown again with the form
+    typed: dict[str, str] = dataclass_field(default_factory=dict)
 
 
 def context(runtime, actor: Actor, prior: Mapping | None, conn) -> EvalContext:
@@ -160,6 +168,8 @@ def read_form(runtime, spec: FormSpec, form, actor: Actor, conn, prior: Mapping 
     values: dict[str, Any] = {name: record.get(name) for name in spec.all_fields}
     given: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
+    blocking: dict[str, list[str]] = {}
+    typed: dict[str, str] = {}
     for name, field in spec.fields.items():
         if not field.editable or name not in form:
             continue
@@ -167,6 +177,12 @@ def read_form(runtime, spec: FormSpec, form, actor: Actor, conn, prior: Mapping 
         if raw is None:
             continue
         values[name] = raw
+        text = (form.get(name + LOOKUP_TEXT) or "").strip() if field.target else ""
+        if text:
+            typed[name] = text
+            if not raw:
+                blocking[name] = [f"{field.label}: no record chosen for “{text}”; pick one of "
+                                  "the suggestions, or clear the text"]
         try:
             value = field.type.coerce(raw)
             if value is not None:
@@ -195,7 +211,7 @@ def read_form(runtime, spec: FormSpec, form, actor: Actor, conn, prior: Mapping 
     for name in errors:  # bad text goes to the service too, so its message is the one shown
         if name not in state.read_only:
             data[name] = values[name]
-    return Draft(values, record, data, errors, state)
+    return Draft(values, record, data, errors, state, blocking, typed)
 
 
 def field_text(field: FieldSpec, value: Any) -> Any:

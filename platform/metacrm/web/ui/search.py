@@ -15,6 +15,7 @@ from flask_login import login_required
 from ...formula import quote
 from ...runtime import QueryInvalid
 from .common import actor, blueprint, is_htmx, navigation, object_type, page, runtime
+from .formstate import LOOKUP_TEXT
 from .specs import USER, title_paths
 
 PER_OBJECT = 5
@@ -58,7 +59,9 @@ def lookup_options(object_name):
     rt = runtime()
     if object_name != USER:
         object_type(rt, object_name)
-    text = (request.args.get("q") or "").strip()
+    # the lookup input sends its text under its own name (<field>__text), kept on the form
+    text = next((v for k, v in request.args.items() if k.endswith(LOOKUP_TEXT)),
+                request.args.get("q") or "").strip()
     found = _matches(rt, object_name, text, actor(), OPTIONS) if text else []
     return render_template("_lookup_options.html", found=found, q=text,
                            input_id=request.args.get("for", ""))
