@@ -73,3 +73,19 @@ def _empty(db: Database) -> None:
         for table in (OUTBOX, ATTEMPTS, RUNS, HISTORY, approvals.REQUESTS, approvals.STEPS,
                       approvals.APPROVERS, approvals.DELEGATIONS):
             conn.execute(table.delete())
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def crm(request, tmp_path_factory):
+    """The standard CRM with a sales team, on SQLite and PostgreSQL (one per module)."""
+    from crm_site import make_crm_site
+
+    if request.param == "sqlite":
+        db, schema = Database.from_url(f"sqlite:///{tmp_path_factory.mktemp('crm')}/crm.db"), None
+    else:
+        schema = unique_schema("apprweb")
+        db = postgres_database(schema)
+    yield make_crm_site(db)
+    db.dispose()
+    if schema:
+        drop_schema(schema)
