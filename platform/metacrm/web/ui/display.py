@@ -60,20 +60,17 @@ def init_app(app: Flask) -> None:
                                  lookup_text_suffix=LOOKUP_TEXT)
 
 
-_MODULES: dict = {}
-
-
 def _module(name: str):
-    """A template's macros; kept while templates are not reloaded (production), since a list
-    page calls a macro per cell."""
+    """A template's macros; kept per app while templates are not reloaded (production), since
+    a list page calls a macro per cell."""
     from flask import current_app
     env = current_app.jinja_env
     if env.auto_reload:
         return env.get_template(name).module
-    key = (id(env), name)
-    module = _MODULES.get(key)
+    kept = current_app.extensions.setdefault("metacrm_ui_macros", {})
+    module = kept.get(name)
     if module is None:
-        module = _MODULES[key] = env.get_template(name).module
+        module = kept[name] = env.get_template(name).module
     return module
 
 
