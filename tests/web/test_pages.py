@@ -442,3 +442,18 @@ def test_lookup_text_without_a_chosen_record_is_an_error(site, ann, actor):
     assert 'value="Unlinked"' in html
     options = text(ann.get("/app/account/_options?account__text=zzz-nothing&for=f-account"))
     assert "No match for" in unescape(options)
+
+
+def test_every_object_gets_its_pages(site, ann):
+    catalog = site.runtime.catalog
+    for name, obj in catalog.objects.items():
+        if name == "user":
+            continue
+        assert ann.get(f"/app/{name}").status_code == 200, name
+        form = ann.get(f"/app/{name}/new")
+        assert form.status_code == 200, name
+        for field in obj.fields.values():
+            if getattr(field.type, "options", None) and field.type.ftype.value == "text":
+                assert ann.get(f"/app/{name}/board/{field.name}").status_code == 200, field.name
+        for view in catalog.views_for(name):
+            assert ann.get(f"/app/{name}?view={view.name}").status_code == 200, view.name

@@ -16,7 +16,7 @@ from flask import Flask, render_template
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
-from . import board, display, forms, lists, records, search  # noqa: F401 - routes
+from . import approvals, board, display, forms, lists, records, search  # noqa: F401 - routes
 from .common import blueprint, navigation, page, runtime
 
 

@@ -26,7 +26,7 @@ CARD_FIELDS = 3
 
 def board_field(spec, name: str):
     field = spec.all_fields.get(name)
-    if field is None or field.widget != "select" or not field.options:
+    if field is None or not field.groups_records:
         abort(404, f"{spec.label} has no picklist field '{name}' to make a board of")
     return field
 

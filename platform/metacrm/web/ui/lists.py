@@ -144,7 +144,7 @@ def list_records(object_name):
         prev_url=prev_url, args=args, list_url=lambda **c: list_url(object_name, args, **c),
         filter_fields=filter_fields, operators=operators,
         count_url=url_for("ui.count_records", object_name=object_name, **_plain(args)),
-        boards=[f for f in spec.all_fields.values() if f.widget == "select" and f.editable],
+        boards=[f for f in spec.all_fields.values() if f.groups_records and f.editable],
     )
     if is_htmx() and request.headers.get("HX-Target") == "list-results":
         return page("_list_results", object_name, **context)

@@ -54,10 +54,9 @@ def record(object_name, record_id):
         state = evaluate(spec, values, context(rt, who, values, conn))
     history = list(reversed(rt.service.history(object_name, record_id)))[:HISTORY_ROWS]
     _name_lookups(rt, spec, history, who)
-    boards = [f for f in spec.all_fields.values() if f.widget == "select" and f.editable]
     return page("record", object_name, obj=obj, spec=spec, rec=values, state=state,
                 related=related_lists(rt, object_name, record_id, who), history=history,
-                title=values.get(obj.title) or record_id, boards=boards,
+                title=values.get(obj.title) or record_id,
                 catalog_title=lambda name: rt.catalog.object(name).title)
 
 

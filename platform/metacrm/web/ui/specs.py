@@ -56,6 +56,11 @@ class FieldSpec:
         return self.field.type
 
     @property
+    def groups_records(self) -> bool:
+        """One value of a fixed list (a picklist): a board can have a column per option."""
+        return bool(self.options) and self.type.ftype is FType.TEXT
+
+    @property
     def dynamic(self) -> bool:
         return bool(self.visible_when or self.required_when or self.read_only_when)
 
@@ -128,7 +133,8 @@ def _field_spec(runtime, object_name: str, field: Field, scope) -> FieldSpec:
     rules = runtime.service.rules(object_name)
     spec = rules.inputs.get(field.name)
     ftype = field.type
-    target = getattr(ftype, "to", None) if ftype.name == "lookup" else None
+    # what expressions see of the field says whether it points at records (no type names)
+    target = ftype.field_info(field.name).target
     return FieldSpec(
         name=field.name, field=field, label=field.label, widget=ftype.widget,
         display=ftype.display_widget, attrs=ftype.form_attrs(),
