@@ -167,9 +167,11 @@ def test_phone_width_form_is_usable(browser, live):
     context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=base)
     page = context.new_page()
     sign_in(page)
-    page.goto("/app/account/new")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"the page scrolls sideways: {width}px"
+    for path in ("/", "/app/opportunity?view=all", "/app/opportunity/board/stage",
+                 "/app/account/new"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} scrolls sideways: {width}px"
     page.get_by_label("Name").fill(unique("Phone"))
     page.get_by_role("button", name="Create account").click()
     expect(page.locator("#record-title")).to_contain_text("Phone")
