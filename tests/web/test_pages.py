@@ -457,3 +457,27 @@ def test_every_object_gets_its_pages(site, ann):
                 assert ann.get(f"/app/{name}/board/{field.name}").status_code == 200, field.name
         for view in catalog.views_for(name):
             assert ann.get(f"/app/{name}?view={view.name}").status_code == 200, view.name
+
+
+def test_a_field_in_error_is_shown_even_when_hidden_by_its_rule(tmp_path):
+    from web_helpers import make_site
+    from metacrm.store import Database
+    package = tmp_path / "mini"
+    (package / "objects").mkdir(parents=True)
+    (package / "package.yaml").write_text("kind: package\nname: mini\nversion: 1.0.0\n")
+    (package / "objects" / "ticket.yaml").write_text(
+        "kind: object\nname: ticket\ntitle: subject\nfields:\n"
+        "  subject: {type: text}\n"
+        "  kind: {type: picklist, options: [A, B]}\n"
+        "  reason: {type: text, required: true, visible_when: 'kind == \"B\"'}\n")
+    db = Database.from_url(f"sqlite:///{tmp_path}/mini.db")
+    site = make_site(db, package)
+    client = site.client()
+    sign_in(client, "ann", USER_PASSWORD)
+    assert re.search(r'data-field="reason"[^>]*hidden', text(client.get("/app/ticket/new")))
+    response = post_form(client, "/app/ticket/new", {"subject": "S", "kind": "A"})
+    assert response.status_code == 422
+    html = text(response)
+    assert "Reason is required" in html
+    assert not re.search(r'data-field="reason"[^>]*hidden', html)
+    db.dispose()
