@@ -27,5 +27,5 @@ def test_every_ui_url_is_documented(tmp_path):
             shown = shown.replace(name, doc)
         if f"`{shown}" not in DOCS and f"`POST {shown}" not in DOCS:
             missing.append(shown)
-    assert checked >= 14, "the pages' routes were not found"
+    assert checked >= 12, "the pages' routes were not found"
     assert not missing, f"not in docs/ui.md: {missing}"
