@@ -50,8 +50,9 @@ def test_builtins_register_through_the_hook():
 
 def test_every_hook_has_a_one_line_docstring_and_is_documented():
     docs = (REPO / "docs" / "metadata.md").read_text()
-    assert hook_names() == ["record_after_commit", "record_after_save", "record_before_save",
-                            "register_actions", "register_field_types", "submit_for_approval"]
+    assert hook_names() == ["automation_sweep", "record_after_commit", "record_after_save",
+                            "record_before_save", "register_actions", "register_field_types",
+                            "submit_for_approval"]
     for name in hook_names():
         doc = getattr(hookspecs, name).__doc__
         assert doc and "\n" not in doc.strip(), name
