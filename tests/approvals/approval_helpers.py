@@ -3,9 +3,16 @@ source, its users, and a clock the tests move by hand."""
 
 from __future__ import annotations
 
-import datetime as dt
+import sys
+from pathlib import Path
 
-from metacrm.runtime import Actor
+AUTOMATION = Path(__file__).resolve().parents[1] / "automation"
+if str(AUTOMATION) not in sys.path:
+    sys.path.insert(0, str(AUTOMATION))
+
+from automation_helpers import Clock  # noqa: E402,F401 - the automation tests' hand-moved clock
+
+from metacrm.runtime import Actor  # noqa: E402
 
 OBJECTS = {
     "objects/deal.yaml": """
@@ -178,19 +185,6 @@ USERS = [
     ("dora", [], None),
     ("zed", [], None),
 ]
-
-
-class Clock:
-    """A clock a test moves by hand."""
-
-    def __init__(self, start: dt.datetime):
-        self.now = start
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 def make_users(service) -> dict[str, Actor]:

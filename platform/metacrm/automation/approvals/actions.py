@@ -18,8 +18,8 @@ from ...meta import Action, Catalog
 from ...meta.model import thaw
 from ...runtime import Actor, RecordInvalid, RecordService
 from ...store import outbox
-from ..actions import BEFORE, BUILTIN_ACTIONS, OUTBOX, ActionType, write
-from ..engine import new_run
+from ..actions import BEFORE, OUTBOX, ActionType, write
+from ..engine import Automation, new_run
 from ..errors import WorkflowCycle
 from .errors import ApprovalError
 
@@ -31,16 +31,12 @@ BYPASS = "metacrm.approvals.bypass"
 class ActionRunner:
     def __init__(self, plugins=None):
         self.plugins = plugins
-        self._types: dict[str, ActionType] | None = None
+        # the workflow engine knows the action types (built-ins and plugins'); ours asks it
+        self._workflows = Automation(plugins)
         self._compiled: "weakref.WeakKeyDictionary[Catalog, dict]" = weakref.WeakKeyDictionary()
 
     def types(self) -> dict[str, ActionType]:
-        if self._types is None:
-            from ...plugins import action_types
-
-            found = action_types(self.plugins) if self.plugins is not None else action_types()
-            self._types = {kind.name: kind for kind in BUILTIN_ACTIONS} | found
-        return self._types
+        return self._workflows.action_types()
 
     def _compile(self, catalog: Catalog, object_name: str, key: tuple, action: Action):
         cache = self._compiled.setdefault(catalog, {})
