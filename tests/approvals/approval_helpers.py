@@ -138,6 +138,8 @@ allow_self_approval: true
 steps:
   - name: one
     approvers: {role: sales_manager}
+on_approve:
+  - {type: send_email, to: '=owner.email', subject: 'Approved: {{ record.name }}'}
 """,
 }
 

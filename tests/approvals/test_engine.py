@@ -201,6 +201,15 @@ def test_self_approval_is_refused_unless_allowed(service, users):
     other = deal(service, mia)
     allowed = ENGINE.submit(service, mia, "deal", other["id"], "self_ok")
     assert ENGINE.decide(service, mia, allowed["id"], "approve")["status"] == "approved"
+    # its on_approve email left through the outbox, rendered in the decision's transaction
+    from sqlalchemy import select
+
+    from metacrm.store.outbox import OUTBOX
+
+    with service.db.read() as conn:
+        [mail] = conn.execute(select(OUTBOX).where(OUTBOX.c.record_id == other["id"])).all()
+    assert mail.kind == "send_email" and '"to": ["mia@example.com"]' in mail.payload
+    assert "Approved: Deal" in mail.payload
 
 
 def test_recall_by_the_submitter_only(service, users, root):

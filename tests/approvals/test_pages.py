@@ -89,3 +89,14 @@ def test_the_record_page_shows_decisions_and_offers_actions(crm):
 
 def test_the_inbox_needs_a_sign_in(crm):
     assert crm.app.test_client().get("/inbox").status_code in (302, 401)
+
+
+def test_the_edit_form_is_refused_while_locked(crm):
+    opp, rid = pending_request(crm)
+    ann = signed_in(crm, "ann")
+    url = f"/app/opportunity/{opp['id']}/edit"
+    form = ann.get(url)
+    refused = ann.post(url, data={"amount": "1", "csrf_token": csrf(form.text)})
+    assert refused.status_code == 422
+    assert f"locked while approval request {rid}" in refused.text
+    assert crm.api("ann").get(f"/api/v1/opportunity/{opp['id']}").json["amount"] == "200000.00"
