@@ -58,6 +58,8 @@
     document.querySelectorAll("[data-lookup] [role=listbox]").forEach(function (list) {
       if (!lookupOf(list).contains(event.target)) list.innerHTML = "";
     });
+    var results = document.getElementById("global-search-results");
+    if (results && !results.parentNode.contains(event.target)) results.innerHTML = "";
   });
   document.addEventListener("input", function (event) {
     if (!event.target.matches("[data-lookup-text]")) return;
