@@ -84,6 +84,40 @@ def test_bad_query_parameters_are_400(site, query, part):
     assert part in body["errors"], body
 
 
+@pytest.mark.parametrize("query", [
+    "filter=" + "%2B".join(["amount"] * 3000) + "%20%3E%200",            # too long
+    "filter=amount%20%3E%20" + "9" * 25,                                   # past BIGINT
+    "filter=amount%20%3E%20-" + "9" * 25,
+    "filter=amount%20%3E%20" + "9" * 5000,                                 # past int()
+    "filter=len(name)%20%3E%2099999999999999999999",
+    "filter=" + ".".join(["owner"] * 50) + ".username%20%3D%3D%20%22x%22",  # 50 joins
+    "fields=" + ".".join(["owner"] * 50) + ".username",
+])
+def test_extreme_queries_are_400_not_5xx(site, query):
+    problem(site.user().get(f"/api/v1/opportunity?{query}"), 400)
+
+
+def test_repeated_sort_keys_are_harmless(site):
+    response = site.user().get("/api/v1/opportunity?limit=1&sort=" + ",".join(["name"] * 2000))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    '{"name": "x", "employees": 1e999999999}',     # int() of it would never finish
+    '{"name": "x", "annual_revenue": 1e-999999999}',
+    '{"name": "x", "employees": ' + "9" * 5000 + "}",
+])
+def test_extreme_numbers_are_400(site, body):
+    problem(site.user().post("/api/v1/account", data=body, content_type="application/json"),
+            400)
+
+
+def test_huge_exponents_in_text_are_422(site):
+    body = problem(site.user().post("/api/v1/account", json={
+        "name": tag(), "annual_revenue": "1e999999999"}), 422)
+    assert body["errors"] == {"annual_revenue": ["expected a number, got '1e999999999'"]}
+
+
 def test_401_without_a_valid_token(site):
     for client in (site.client(), site.client("mcrm_not-a-token")):
         body = problem(client.get("/api/v1/opportunity"), 401)

@@ -20,6 +20,8 @@ from .errors import FormulaError
 MAX_LENGTH = 8_000
 #: nesting deeper than this is refused: the back-ends recurse over the tree
 MAX_DEPTH = 64
+#: lookups one field path may follow (``owner.manager.email`` follows two)
+MAX_LOOKUPS = 10
 
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "null"})
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
@@ -102,7 +104,10 @@ class _ToNodes(Transformer):
         return n.Negate(operand, **_at(sign))
 
     def integer(self, items):
-        return n.Literal(int(items[0]), **_at(items[0]))
+        try:
+            return n.Literal(int(items[0]), **_at(items[0]))
+        except ValueError:  # more digits than Python converts (4300): no value has that many
+            raise FormulaError("the number has too many digits", **_at(items[0])) from None
 
     def decimal(self, items):
         return n.Literal(Decimal(str(items[0])), **_at(items[0]))
@@ -127,6 +132,9 @@ class _ToNodes(Transformer):
         return n.Call(str(name).lower(), tuple(a for a in args if a is not None), **_at(name))
 
     def field(self, items):
+        if len(items) > MAX_LOOKUPS + 1:  # each step is a join: the databases cap them
+            raise FormulaError(f"a field path may follow at most {MAX_LOOKUPS} lookups",
+                               items[0].line, items[0].column)
         for token in items:
             # the contextual lexer reads a keyword as a name where no keyword may stand
             if token.lower() in KEYWORDS:

@@ -113,7 +113,8 @@ def parse_sort(sort: str | Sequence[str] | None) -> tuple[tuple[str, bool], ...]
         if not _PATH.fullmatch(path):
             raise QueryError("sort", f"'{item}' is not a field name (e.g. name, -amount, "
                                      "account.name)")
-        keys.append((path, descending))
+        if path not in {key[0] for key in keys}:  # a repeated key could never matter
+            keys.append((path, descending))
     return tuple(keys)
 
 

@@ -59,8 +59,7 @@ def json_body() -> Any:
     except (ValueError, RecursionError) as error:
         raise ApiProblem(400, f"the body is not valid JSON: {error}", slug="malformed-json") \
             from None
-    if _has_nul(data):
-        raise ApiProblem(400, NUL_MESSAGE, slug="nul-character")
+    _check_values(data)
     return data
 
 
@@ -68,19 +67,26 @@ def json_body() -> Any:
 NUL_MESSAGE = "text may not contain the NUL character (\\u0000)"
 
 
-def _has_nul(data: Any) -> bool:
+#: numbers in a body are exact decimals; past this exponent none fits a field, and turning
+#: one into an integer (1e999999999) would take the process hostage
+MAX_EXPONENT = 100
+
+
+def _check_values(data: Any) -> None:
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return True
+                raise ApiProblem(400, NUL_MESSAGE, slug="nul-character")
+        elif isinstance(item, Decimal):
+            if abs(item.adjusted()) > MAX_EXPONENT:
+                raise ApiProblem(400, f"the number {item} is out of range", slug="malformed-json")
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
 
 
 def refuse_nul_in_url() -> None:

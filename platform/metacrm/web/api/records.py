@@ -18,9 +18,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request, url_for
+from sqlalchemy.exc import DataError
 
 from ...meta import USER_OBJECT
-from ...runtime import RECORD, Actor, BulkInvalid, FieldError, RecordInvalid
+from ...runtime import (RECORD, Actor, BulkInvalid, FieldError, QueryInvalid,
+                        RecordInvalid)
 from ..auth import api_actor
 from .io import (MAX_BATCH, etag, get_args, if_match_version, json_body, json_object,
                  json_response, list_args)
@@ -41,10 +43,16 @@ def _writer(object_name: str) -> Actor:
 def list_records(object_name: str):
     actor = api_actor()
     args = list_args()
-    page = api_runtime().service.query(
-        object_name, actor, filter=args.get("filter"), sort=args.get("sort"),
-        fields=args.get("fields"), limit=args["limit"], cursor=args.get("cursor"),
-        count=args["count"])
+    try:
+        page = api_runtime().service.query(
+            object_name, actor, filter=args.get("filter"), sort=args.get("sort"),
+            fields=args.get("fields"), limit=args["limit"], cursor=args.get("cursor"),
+            count=args["count"])
+    except (DataError, OverflowError) as error:
+        # a literal of the filter the database cannot hold (a 25-digit integer): the query's
+        # fault, and a read, so nothing to undo
+        raise QueryInvalid(object_name, {"filter": [
+            f"a value is out of range for the database: {_first_line(error)}"]}) from None
     body = {"records": page.records, "next_cursor": page.next_cursor}
     if args["count"]:
         body["count"] = page.count
@@ -53,6 +61,11 @@ def list_records(object_name: str):
         query = {**request.args.to_dict(), "cursor": page.next_cursor}
         headers["Link"] = f'<{request.base_url}?{urlencode(query)}>; rel="next"'
     return json_response(body, headers=headers)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def create_records(object_name: str):
