@@ -207,3 +207,16 @@ def test_a_deployed_field_appears_without_a_restart(browser, tmp_path):
         expect(page.get_by_role("main")).to_contain_text("Blue")
         context.close()
     db.dispose()
+
+
+def test_global_search_suggests_records(page, live):
+    site, _ = live
+    who = Actor(user_id=site.user_id, username="ann")
+    name = unique("Findable")
+    account = site.runtime.service.create("account", {"name": name}, who)
+    page.get_by_label("Search records").fill(name.split()[1])
+    suggestion = page.locator("#global-search-results").get_by_role("link", name=name)
+    expect(suggestion).to_be_visible()
+    suggestion.click()
+    expect(page).to_have_url(re.compile(f"/app/account/{account['id']}$"))
+    expect(page.locator("#record-title")).to_have_text(name)
