@@ -481,3 +481,9 @@ def test_a_field_in_error_is_shown_even_when_hidden_by_its_rule(tmp_path):
     assert "Reason is required" in html
     assert not re.search(r'data-field="reason"[^>]*hidden', html)
     db.dispose()
+
+
+def test_a_form_without_its_csrf_token_says_what_to_do(ann):
+    response = ann.post("/app/account/new", data={"name": "No token"})
+    assert response.status_code == 400
+    assert "reload the page and send it again" in text(response)

@@ -13,6 +13,7 @@ by file name) over the same Catalog and RecordService as the API: nothing here w
 from __future__ import annotations
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
@@ -42,6 +43,15 @@ def _shell():
 def _error_page(error: HTTPException):
     # only errors of these pages: the API answers its own way
     return render_template("error.html", error=error), error.code
+
+
+@blueprint.errorhandler(CSRFError)
+def _stale_form(error: CSRFError):
+    """A form sent with an expired or missing CSRF token (a page left open for hours, a
+    signed-out session): say what to do instead of a bare 400."""
+    error.description = ("This page was open too long or you were signed out, so it was not "
+                         "sent. Go back, reload the page and send it again.")
+    return render_template("error.html", error=error), 400
 
 
 def init_app(app: Flask) -> None:
