@@ -43,6 +43,30 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
+def write_package(folder, objects: dict[str, str], package_extra: str = ""):
+    """A package ``mini`` in ``folder`` with the given objects (name -> fields YAML)."""
+    package = folder / "mini"
+    (package / "objects").mkdir(parents=True, exist_ok=True)
+    (package / "package.yaml").write_text("kind: package\nname: mini\nversion: 1.0.0\n"
+                                          + package_extra)
+    for name, fields in objects.items():
+        (package / "objects" / f"{name}.yaml").write_text(
+            f"kind: object\nname: {name}\ntitle: {fields.split(':', 1)[0].strip()}\n"
+            f"fields:\n{fields}")
+    return package
+
+
+def mini_site(tmp_path, objects: dict[str, str], package_extra: str = "", **config):
+    """(site, signed-in client as ann, package folder) over a SQLite file."""
+    from web_helpers import make_site
+    from metacrm.store import Database
+    package = write_package(tmp_path, objects, package_extra)
+    site = make_site(Database.from_url(f"sqlite:///{tmp_path}/mini.db"), package, **config)
+    client = site.client()
+    sign_in(client, "ann", USER_PASSWORD)
+    return site, client, package
+
+
 def test_pages_need_sign_in(site):
     client = site.client()
     for url in ("/", "/app/account", "/app/account/new", "/search?q=x"):
@@ -336,36 +360,23 @@ def test_search_and_lookup_options(site, ann, actor):
 
 def test_new_object_deployed_is_usable_at_once(tmp_path):
     """A package with an object and no layout or list view gets every page from defaults."""
-    from web_helpers import make_site
     from metacrm.meta import load_package
-    from metacrm.store import Database
     from metacrm.store import deploy as deployment
-    package = tmp_path / "mini"
-    (package / "objects").mkdir(parents=True)
-    (package / "package.yaml").write_text("kind: package\nname: mini\nversion: 1.0.0\n")
-    (package / "objects" / "gadget.yaml").write_text(
-        "kind: object\nname: gadget\ntitle: label\nfields:\n"
-        "  label: {type: text, required: true}\n"
-        "  colour: {type: picklist, options: [Red, Blue]}\n")
-    db = Database.from_url(f"sqlite:///{tmp_path}/mini.db")
-    site = make_site(db, package)
-    client = site.client()
-    sign_in(client, "ann", USER_PASSWORD)
+    gadget = ("  label: {type: text, required: true}\n"
+              "  colour: {type: picklist, options: [Red, Blue]}\n")
+    site, client, package = mini_site(tmp_path, {"gadget": gadget})
     assert client.get("/app/gadget").status_code == 200
     created = post_form(client, "/app/gadget/new", {"label": "Widget", "colour": "Red"})
     assert created.status_code == 303
     assert "Widget" in text(client.get(created.headers["Location"]))
     assert client.get("/app/gadget/board/colour").status_code == 200
     # deploy a new field: the running app shows it on the form, no restart
-    (package / "objects" / "gadget.yaml").write_text(
-        "kind: object\nname: gadget\ntitle: label\nfields:\n"
-        "  label: {type: text, required: true}\n"
-        "  colour: {type: picklist, options: [Red, Blue]}\n"
-        "  weight: {type: decimal, scale: 3, label: Weight (kg)}\n")
-    deployment.apply(db, load_package(package), deployed_by="tests")
+    write_package(tmp_path, {"gadget": gadget + "  weight: {type: decimal, scale: 3, "
+                                           "label: Weight (kg)}\n"})
+    deployment.apply(site.db, load_package(package), deployed_by="tests")
     form = text(client.get("/app/gadget/new"))
     assert "Weight (kg)" in form and 'step="0.001"' in form
-    db.dispose()
+    site.db.dispose()
 
 
 def test_template_overrides_by_file_name_and_navigation_groups(tmp_path):
@@ -373,8 +384,6 @@ def test_template_overrides_by_file_name_and_navigation_groups(tmp_path):
     ``navigation`` groups the menu."""
     import shutil
     from pathlib import Path
-    from web_helpers import make_site
-    from metacrm.store import Database
     templates = tmp_path / "templates"
     shutil.copytree(Path(__file__).resolve().parents[2] / "templates", templates)
     (templates / "record-gadget.html").write_text(
@@ -383,18 +392,9 @@ def test_template_overrides_by_file_name_and_navigation_groups(tmp_path):
     (templates / "list-gadget.html").write_text(
         '{% extends "list.html" %}{% block content %}<p id="custom-list">Gadgets!</p>'
         '{{ super() }}{% endblock %}')
-    package = tmp_path / "mini"
-    (package / "objects").mkdir(parents=True)
-    (package / "package.yaml").write_text(
-        "kind: package\nname: mini\nversion: 1.0.0\n"
-        "navigation:\n  - {label: Workshop, objects: [gadget]}\n")
-    for name in ("gadget", "part"):
-        (package / "objects" / f"{name}.yaml").write_text(
-            f"kind: object\nname: {name}\ntitle: label\nfields:\n  label: {{type: text}}\n")
-    db = Database.from_url(f"sqlite:///{tmp_path}/mini.db")
-    site = make_site(db, package, TEMPLATES_DIR=str(templates))
-    client = site.client()
-    sign_in(client, "ann", USER_PASSWORD)
+    site, client, _ = mini_site(
+        tmp_path, {"gadget": "  label: {type: text}\n", "part": "  label: {type: text}\n"},
+        "navigation:\n  - {label: Workshop, objects: [gadget]}\n", TEMPLATES_DIR=str(templates))
     gadget = site.runtime.service.create("gadget", {"label": "G1"}, Actor(site.user_id, "ann"))
     part = site.runtime.service.create("part", {"label": "P1"}, Actor(site.user_id, "ann"))
     assert 'id="approve"' in text(client.get(f"/app/gadget/{gadget['id']}"))
@@ -403,7 +403,7 @@ def test_template_overrides_by_file_name_and_navigation_groups(tmp_path):
     assert 'id="custom-list"' not in text(client.get("/app/part"))
     home = text(client.get("/"))
     assert "Workshop" in home and home.index("Workshop") < home.index(">Parts<")
-    db.dispose()
+    site.db.dispose()
 
 
 def test_list_partial_for_htmx(ann):
@@ -460,27 +460,17 @@ def test_every_object_gets_its_pages(site, ann):
 
 
 def test_a_field_in_error_is_shown_even_when_hidden_by_its_rule(tmp_path):
-    from web_helpers import make_site
-    from metacrm.store import Database
-    package = tmp_path / "mini"
-    (package / "objects").mkdir(parents=True)
-    (package / "package.yaml").write_text("kind: package\nname: mini\nversion: 1.0.0\n")
-    (package / "objects" / "ticket.yaml").write_text(
-        "kind: object\nname: ticket\ntitle: subject\nfields:\n"
+    site, client, _ = mini_site(tmp_path, {"ticket": (
         "  subject: {type: text}\n"
         "  kind: {type: picklist, options: [A, B]}\n"
-        "  reason: {type: text, required: true, visible_when: 'kind == \"B\"'}\n")
-    db = Database.from_url(f"sqlite:///{tmp_path}/mini.db")
-    site = make_site(db, package)
-    client = site.client()
-    sign_in(client, "ann", USER_PASSWORD)
+        "  reason: {type: text, required: true, visible_when: 'kind == \"B\"'}\n")})
     assert re.search(r'data-field="reason"[^>]*hidden', text(client.get("/app/ticket/new")))
     response = post_form(client, "/app/ticket/new", {"subject": "S", "kind": "A"})
     assert response.status_code == 422
     html = text(response)
     assert "Reason is required" in html
     assert not re.search(r'data-field="reason"[^>]*hidden', html)
-    db.dispose()
+    site.db.dispose()
 
 
 def test_a_form_without_its_csrf_token_says_what_to_do(ann):
