@@ -33,10 +33,16 @@ def _need_browser():
         pytest.skip(message)
 
 
+#: how long expect() polls: generous, because CI machines are shared (nothing sleeps: a
+#: passing check returns as soon as the page is right)
+EXPECT_TIMEOUT_MS = 15_000
+
+
 @pytest.fixture(scope="session")
 def browser():
     _need_browser()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = launch(playwright)
         yield browser
