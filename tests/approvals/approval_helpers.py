@@ -198,3 +198,7 @@ def make_users(service) -> dict[str, Actor]:
         ids[username] = user["id"]
         actors[username] = Actor.for_user(user)
     return actors
+
+
+__all__ = ["Clock", "OBJECTS", "PROCESSES", "ROLES", "USERS", "WORKFLOWS", "make_users",
+           "package_files"]

@@ -25,7 +25,7 @@ import uuid
 from typing import Any, Iterable
 
 from sqlalchemy import (Boolean, Column, Connection, Date, Index, Integer, String, Table, Text,
-                        and_, func, insert, or_, select, update)
+                        and_, bindparam, func, insert, or_, select, update)
 
 from ..formula import DateTimeSeconds
 from .system import SYSTEM_METADATA
@@ -169,15 +169,25 @@ def requests_for_record(conn: Connection, object_name: str, record_id: str,
     return rows
 
 
+#: built once: the write path runs it on every update of a lockable object
+_LOCKING = (select(REQUESTS.c.id, REQUESTS.c.process, REQUESTS.c.definition)
+            .where(REQUESTS.c.object == bindparam("object"),
+                   REQUESTS.c.record_id == bindparam("record_id"),
+                   REQUESTS.c.status == PENDING, REQUESTS.c.locks))
+
+
 def locking_requests(conn: Connection, object_name: str, record_id: str) -> list[dict]:
     """Pending requests that lock this record (the write path's check: one indexed query)."""
-    rows = _rows(conn.execute(select(REQUESTS.c.id, REQUESTS.c.process, REQUESTS.c.definition)
-                              .where(REQUESTS.c.object == object_name,
-                                     REQUESTS.c.record_id == record_id,
-                                     REQUESTS.c.status == PENDING, REQUESTS.c.locks)))
+    rows = _rows(conn.execute(_LOCKING, {"object": object_name, "record_id": record_id}))
     for row in rows:
         row["definition"] = json.loads(row["definition"])
     return rows
+
+
+def objects_with_locking_requests(conn: Connection) -> set[str]:
+    """Objects that have a pending locking request (whatever process it was submitted to)."""
+    return set(conn.execute(select(REQUESTS.c.object).distinct()
+                            .where(REQUESTS.c.status == PENDING, REQUESTS.c.locks)).scalars())
 
 
 def count_pending(conn: Connection, processes: Iterable[str] | None = None) -> dict[str, int]:

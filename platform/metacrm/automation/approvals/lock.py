@@ -4,10 +4,15 @@ own actions (``on_approve``'s set_fields…).
 
 It is a ``record_before_save`` hook that runs last (after the workflows' set_fields), so every
 write path is covered the same way: the API, forms, imports, workflow actions. It costs one
-indexed query per update or delete; creates are never locked.
+indexed query per update or delete of an object a process can lock (others skip it); creates
+are never locked.
 """
 
 from __future__ import annotations
+
+import threading
+import time
+import weakref
 
 from ...formula.values import same
 from ...runtime import RECORD, Change, FieldError, RecordInvalid
@@ -17,11 +22,41 @@ from .actions import BYPASS
 LOCKED = "locked"
 
 
+#: how long the objects with pending requests of processes no longer deployed are trusted
+STALE_SECONDS = 60.0
+
+
+class Lockable:
+    """Which objects' records can be locked, per catalog: those of its processes with
+    ``lock: true``, and those with pending locking requests of processes a deploy changed or
+    removed (read from the database, again after ``STALE_SECONDS``). Other objects' writes
+    skip the check, so the lock costs nothing where no process locks."""
+
+    def __init__(self):
+        self._by_catalog: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def __call__(self, change: Change) -> bool:
+        catalog = change.service.catalog
+        with self._lock:
+            known = self._by_catalog.get(catalog)
+        now = time.monotonic()
+        if known is None or now - known[0] > STALE_SECONDS:
+            ours = {p.object for p in catalog.approval_processes.values() if p.lock}
+            known = (now, ours | store.objects_with_locking_requests(change.connection))
+            with self._lock:
+                self._by_catalog[catalog] = known
+        return change.object in known[1]
+
+
+LOCKABLE = Lockable()
+
+
 def check_lock(change: Change) -> None:
     if change.operation == "create" or change.actor.is_admin or change.connection is None:
         return
     key = (change.object, change.record_id)
-    if key in change.connection.info.get(BYPASS, ()):
+    if key in change.connection.info.get(BYPASS, ()) or not LOCKABLE(change):
         return
     requests = store.locking_requests(change.connection, change.object, change.record_id)
     if not requests:
