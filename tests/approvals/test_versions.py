@@ -3,13 +3,14 @@ finish under the definition they were submitted with. (Its own module: it deploy
 
 from __future__ import annotations
 
+import pytest
 from approval_helpers import PROCESSES, package_files
 
 from metacrm.automation.approvals import ENGINE, request_detail
 from metacrm.formula import Environment
 from metacrm.meta import load_files
 from metacrm.plugins import make_plugin_manager
-from metacrm.runtime import RecordService
+from metacrm.runtime import RecordInvalid, RecordService
 from metacrm.store import build_tables
 from metacrm.store.deploy import apply, plan
 
@@ -50,6 +51,24 @@ def test_pending_requests_finish_under_their_version(backend, service, users, cl
         ENGINE.decide(new, users[who], gone["id"], "approve")
     assert request_detail(new, gone["id"])["status"] == "approved"
     assert new.get("deal", other["id"])["approval_status"] == "Approved"
+
+
+def test_a_removed_process_still_locks_its_pending_records(backend, service, users, clock):
+    db = backend[0]
+    d = service.create("deal", {"name": "Locked", "amount": 1000, "discount": 30}, users["ann"])
+    request = ENGINE.submit(service, users["ann"], "deal", d["id"], "manager")
+    without = {k: v for k, v in PROCESSES.items() if k != "manager"}
+    files = package_files(without)
+    del files["appr"]["workflows/auto.yaml"]  # it submits to the removed process
+    version = apply(db, load_files(files)).version
+    new = RecordService(db, version.catalog, build_tables(version.catalog),
+                        metadata_version=version.number, env=Environment(clock=clock),
+                        plugins=make_plugin_manager(load_entry_points=False))
+    assert "manager" not in new.catalog.approval_processes
+    with pytest.raises(RecordInvalid, match="locked while approval request"):
+        new.update("deal", d["id"], {"amount": 5}, users["ann"])
+    ENGINE.decide(new, users["mia"], request["id"], "approve")
+    assert new.update("deal", d["id"], {"amount": 5}, users["ann"])["amount"] == 5
 
 
 def _pending(service, record_id):
