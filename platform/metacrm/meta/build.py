@@ -277,9 +277,8 @@ def _approvers(data: dict) -> Approvers:
                      manager_chain=data.get("manager_chain"))
 
 
-def _submitters(data) -> Submitters:
-    """``anyone``, ``owner``, or a list of ``owner`` / ``{role: R}`` / ``{user: U}``."""
-    items = [data] if isinstance(data, str) else list(data)
+def _submitters(items) -> Submitters:
+    """A list of ``anyone``, ``owner``, ``{role: R}``, ``{user: U}``."""
     words = {item for item in items if isinstance(item, str)}
     return Submitters(anyone="anyone" in words, owner="owner" in words,
                       roles=tuple(i["role"] for i in items if isinstance(i, dict) and "role" in i),
