@@ -111,7 +111,9 @@ def _round_typer(checker, call, args):
     result = _numeric_typer(checker, call, args)
     if len(args) == 2:
         digits = args[1]
-        if not (isinstance(digits, n.Literal) and type(digits.value) is int and digits.value >= 0):
+        # at most 38, the largest scale a decimal has (PostgreSQL has no round() past INTEGER)
+        if not (isinstance(digits, n.Literal) and type(digits.value) is int
+                and 0 <= digits.value <= 38):
             checker.error(digits, "round()'s digits must be a whole number like 0 or 2")
     return result
 
