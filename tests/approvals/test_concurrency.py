@@ -61,3 +61,15 @@ def test_first_mode_one_wins_the_other_is_told(service, users):
         detail = request_detail(service, request["id"])
         assert detail["status"] == won[0]["status"]
         assert len(status_changes(service, d["id"])) == 2
+
+
+def test_two_submits_at_once_make_one_request(service, users):
+    for _ in range(ROUNDS):
+        d = service.create("deal", {"name": "Race", "amount": 1000, "discount": 30}, users["ann"])
+        results = race([lambda: ENGINE.submit(service, users["ann"], "deal", d["id"], "manager"),
+                        lambda: ENGINE.submit(service, users["mia"], "deal", d["id"], "manager")])
+        made = [r for r in results if isinstance(r, dict)]
+        refused = [r for r in results if isinstance(r, AlreadyDecided)]
+        assert len(made) == 1 and len(refused) == 1, results
+        assert refused[0].status == 409
+        assert status_changes(service, d["id"]) == ["Pending"]
