@@ -170,7 +170,9 @@ def build_layout(document: SourceDocument, problems: Problems) -> Layout | None:
     else:
         sections = tuple(_section(document, ("sections", s), section, problems)
                          for s, section in enumerate(data["sections"]))
-    related = tuple(RelatedList(*entry.split(".", 1)) for entry in data.get("related") or ())
+    # entries that are not object.lookup_field were reported by the schema: leave them out
+    related = tuple(RelatedList(*entry.split(".", 1)) for entry in data.get("related") or ()
+                    if isinstance(entry, str) and "." in entry)
     return Layout(name=data["name"], object=data["object"], sections=sections, tabs=tabs,
                   related=related, default=bool(data.get("default", False)), label=data.get("label"),
                   description=data.get("description"), package=document.package)
