@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFError
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
-from . import approvals, board, display, forms, lists, records, search  # noqa: F401 - routes
+from . import approvals, automation, board, display, forms, lists, records, search  # noqa: F401
 from .common import blueprint, navigation, page, runtime
 
 
