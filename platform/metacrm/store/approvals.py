@@ -75,13 +75,15 @@ STEPS = Table(
     Column("status", String(12), nullable=False),
     Column("started_at", DateTimeSeconds(), nullable=False),
     Column("decided_at", DateTimeSeconds()),
-    #: the last escalation (reminder) of this step; the next is due a period later
+    #: the last escalation (reminder) of this step
     Column("escalated_at", DateTimeSeconds()),
+    #: when the next escalation is due (a period after the start or the last one); NULL: never
+    Column("escalate_due_at", DateTimeSeconds()),
     Column("escalations", Integer, nullable=False, default=0),
     Column("note", Text),
 )
 Index("ix_meta_approval_step_request", STEPS.c.request_id, STEPS.c.position)
-Index("ix_meta_approval_step_status", STEPS.c.status)
+Index("ix_meta_approval_step_due", STEPS.c.status, STEPS.c.escalate_due_at)
 
 APPROVERS = Table(
     "meta_approval_approver", SYSTEM_METADATA,
@@ -263,25 +265,29 @@ def waiting_for(conn: Connection, user_ids: Iterable[str]) -> list[dict]:
     return _rows(conn.execute(query))
 
 
-def steps_to_escalate(conn: Connection) -> list[dict]:
-    """Pending steps of pending requests (the engine checks each one's period)."""
+def steps_to_escalate(conn: Connection, now: dt.datetime, limit: int = 500) -> list[dict]:
+    """Pending steps whose escalation is due (one indexed range read), with their request."""
     query = (select(STEPS, REQUESTS.c.definition, REQUESTS.c.object, REQUESTS.c.record_id,
                     REQUESTS.c.process)
              .join(REQUESTS, REQUESTS.c.id == STEPS.c.request_id)
-             .where(STEPS.c.status == PENDING, REQUESTS.c.status == PENDING))
+             .where(STEPS.c.status == PENDING, STEPS.c.escalate_due_at <= now,
+                    REQUESTS.c.status == PENDING)
+             .order_by(STEPS.c.escalate_due_at, STEPS.c.id).limit(limit))
     rows = _rows(conn.execute(query))
     for row in rows:
         row["definition"] = json.loads(row["definition"])
     return rows
 
 
-def claim_escalation(conn: Connection, step_id: str, previous: dt.datetime | None,
-                     now: dt.datetime) -> bool:
-    """Mark the step escalated at ``now`` unless someone else did since ``previous``: the
-    compare-and-set makes two sweeps (two beats) escalate one period once."""
-    same = STEPS.c.escalated_at.is_(None) if previous is None else STEPS.c.escalated_at == previous
-    done = conn.execute(update(STEPS).where(STEPS.c.id == step_id, STEPS.c.status == PENDING, same)
-                        .values(escalated_at=now, escalations=STEPS.c.escalations + 1))
+def claim_escalation(conn: Connection, step_id: str, due: dt.datetime, now: dt.datetime,
+                     next_due: dt.datetime) -> bool:
+    """Mark the step escalated at ``now`` (the next due at ``next_due``) unless another sweep
+    already took the period due at ``due``: the compare-and-set makes two beats escalate one
+    period once."""
+    done = conn.execute(update(STEPS).where(STEPS.c.id == step_id, STEPS.c.status == PENDING,
+                                            STEPS.c.escalate_due_at == due)
+                        .values(escalated_at=now, escalate_due_at=next_due,
+                                escalations=STEPS.c.escalations + 1))
     return done.rowcount == 1
 
 

@@ -2,8 +2,9 @@
 approvers by email (through the outbox) and, the first time, adds the ``escalate_to``
 approvers. Beat's sweeper calls :func:`escalate` on every run (the ``automation_sweep`` hook).
 
-Once per period: the step's ``escalated_at`` moves to now with a compare-and-set, so the next
-reminder is due a whole period later, and two sweeps at the same moment escalate once.
+Once per period: each step keeps when its next escalation is due (``escalate_due_at``: a period
+after the start, then a period after each escalation), moved with a compare-and-set, so two
+sweeps at the same moment escalate once; a sweep reads only the steps that are due.
 """
 
 from __future__ import annotations
@@ -21,19 +22,16 @@ from .steps import approver_row
 def escalate(service: RecordService, now: dt.datetime) -> list[tuple[str, str]]:
     """Escalate every step that is due; returns the outbox rows queued, to publish."""
     with service.db.read() as conn:
-        candidates = store.steps_to_escalate(conn)
+        candidates = store.steps_to_escalate(conn, now)
     queued = []
     for row in candidates:
         process = from_plain(row["definition"])
         step = process.steps[row["position"]]
-        if not step.escalate_after_hours:
-            continue
-        since = row["escalated_at"] or row["started_at"]
-        if now < since + dt.timedelta(hours=step.escalate_after_hours):
-            continue
+        next_due = now + dt.timedelta(hours=step.escalate_after_hours or 0)
         with service.transaction() as conn:
             store.read_request(conn, row["request_id"], lock=True)
-            if not store.claim_escalation(conn, row["id"], row["escalated_at"], now):
+            if not store.claim_escalation(conn, row["id"], row["escalate_due_at"], now,
+                                          next_due):
                 continue  # decided meanwhile, or another sweep took this period
             queued += _escalate_step(service, conn, row, process, step, now)
     return queued

@@ -10,6 +10,7 @@ can no longer be reached (approvals + undecided < N).
 
 from __future__ import annotations
 
+import datetime as dt
 import weakref
 from typing import Mapping, Sequence
 
@@ -84,9 +85,12 @@ def start_next(service: RecordService, conn, people: People, request: Mapping,
         row = {"id": store.new_id(), "request_id": request["id"], "position": index,
                "name": step.name, "label": step.label, "mode": step.mode,
                "quorum": step.quorum, "status": store.PENDING, "started_at": now,
-               "decided_at": None, "escalated_at": None, "escalations": 0, "note": None}
+               "decided_at": None, "escalated_at": None, "escalations": 0, "note": None,
+               "escalate_due_at": now + dt.timedelta(hours=step.escalate_after_hours)
+               if step.escalate_after_hours else None}
         if not holds(service, conn, process, step.when, record):
             store.insert_step(conn, {**row, "status": store.SKIPPED, "decided_at": now,
+                                     "escalate_due_at": None,
                                      "note": f"skipped: {step.when} is false"}, [])
             continue
         users = people.approvers(step.approvers, record, process.object, request["submitted_by"])
@@ -103,7 +107,7 @@ def start_next(service: RecordService, conn, people: People, request: Mapping,
             if note:
                 why += f" ({note})"
             store.insert_step(conn, {**row, "status": store.REJECTED, "decided_at": now,
-                                     "note": why}, [])
+                                     "escalate_due_at": None, "note": why}, [])
             return "unreachable", why
         store.insert_step(conn, {**row, "note": note}, [approver_row(request["id"], row["id"], u)
                                                          for u in users])
