@@ -197,3 +197,21 @@ def test_a_batch_delivers_each_row_once_and_records_every_attempt(worker, servic
     assert sorted(receiver.deliveries) == sorted(hooks[:-1])
     assert held is not None and rows(db, key=hooks[-1])[0]["status"] == "sending"
     assert sum(len(delivery_attempts(db, k)) for k in hooks[:-1]) == 4   # 3 ok + 1 failure
+
+
+def test_a_time_based_run_checks_its_condition_again_when_due(worker, service, ann, backend,
+                                                              clock):
+    db = backend[0]
+    account = service.create("account", {"name": "Acme"}, ann)
+    deal = service.create("deal", {"name": "D", "account": account["id"],
+                                   "close_date": "2024-05-20"}, ann)
+    # the condition (stage == "Open") stops holding without a save through the service
+    with db.write() as conn:
+        conn.execute(service.tables["deal"].update()
+                     .where(service.tables["deal"].c.id == deal["id"]).values(stage="Won"))
+    clock.now = dt.datetime(2024, 5, 13, 0, 0, 1)
+    [(key, kind)] = worker.sweep()
+    assert kind == "scheduled" and worker.deliver(key) == "cancelled"
+    row = rows(db, key=key)[0]
+    assert row["status"] == "cancelled" and "condition no longer holds" in row["last_error"]
+    assert service.get("deal", deal["id"])["flagged"] is not True   # its actions did not run

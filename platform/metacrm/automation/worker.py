@@ -110,6 +110,12 @@ class Worker:
                     return outbox.CANCELLED
                 run = new_run(service, conn, Actor.system(), row["object"], "scheduled", record,
                               None, (), compiled.name, self.plugins)
+                # a condition may hold no longer without any save (it reads today(), or a
+                # related record changed): judged again at the moment it is due
+                if not compiled.holds(record, run.ctx):
+                    outbox.close(conn, row, now, outbox.CANCELLED,
+                                 "the workflow's condition no longer holds")
+                    return outbox.CANCELLED
                 for action in compiled.before:
                     self.engine._do(run, compiled, action)
                 rows = self.engine.execute_after(run, compiled, now)
