@@ -186,10 +186,11 @@ def locking_requests(conn: Connection, object_name: str, record_id: str) -> list
     return rows
 
 
-def objects_with_locking_requests(conn: Connection) -> set[str]:
-    """Objects that have a pending locking request (whatever process it was submitted to)."""
-    return set(conn.execute(select(REQUESTS.c.object).distinct()
-                            .where(REQUESTS.c.status == PENDING, REQUESTS.c.locks)).scalars())
+def objects_with_pending(conn: Connection, *, locking: bool) -> set[str]:
+    """Objects that have a pending request (a locking one, with ``locking``), whatever process
+    it was submitted to."""
+    query = select(REQUESTS.c.object).distinct().where(REQUESTS.c.status == PENDING)
+    return set(conn.execute(query.where(REQUESTS.c.locks) if locking else query).scalars())
 
 
 def count_pending(conn: Connection, processes: Iterable[str] | None = None) -> dict[str, int]:

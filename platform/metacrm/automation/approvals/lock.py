@@ -30,9 +30,11 @@ class Lockable:
     """Which objects' records can be locked, per catalog: those of its processes with
     ``lock: true``, and those with pending locking requests of processes a deploy changed or
     removed (read from the database, again after ``STALE_SECONDS``). Other objects' writes
-    skip the check, so the lock costs nothing where no process locks."""
+    skip the check, so the lock costs nothing where no process locks. ``locking=False``: the
+    objects that can have pending requests at all (locking or not)."""
 
-    def __init__(self):
+    def __init__(self, locking: bool = True):
+        self.locking = locking
         self._by_catalog: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
@@ -42,14 +44,18 @@ class Lockable:
             known = self._by_catalog.get(catalog)
         now = time.monotonic()
         if known is None or now - known[0] > STALE_SECONDS:
-            ours = {p.object for p in catalog.approval_processes.values() if p.lock}
-            known = (now, ours | store.objects_with_locking_requests(change.connection))
+            ours = {p.object for p in catalog.approval_processes.values()
+                    if p.lock or not self.locking}
+            known = (now, ours | store.objects_with_pending(change.connection,
+                                                            locking=self.locking))
             with self._lock:
                 self._by_catalog[catalog] = known
         return change.object in known[1]
 
 
 LOCKABLE = Lockable()
+#: objects whose deletes must close pending requests
+WITH_REQUESTS = Lockable(locking=False)
 
 
 def check_lock(change: Change) -> None:

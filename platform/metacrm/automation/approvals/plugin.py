@@ -8,7 +8,7 @@ from ...plugins import hookimpl
 from ...store import approvals as store
 from .engine import Approvals
 from .escalation import escalate
-from .lock import check_lock
+from .lock import WITH_REQUESTS, check_lock
 
 ENGINE = Approvals()
 
@@ -35,7 +35,7 @@ def record_before_save(change):
 
 @hookimpl
 def record_after_save(change):
-    if change.operation != "delete":
+    if change.operation != "delete" or not WITH_REQUESTS(change):
         return
     conn = change.connection
     for request in store.requests_for_record(conn, change.object, change.record_id,
