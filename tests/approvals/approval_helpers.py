@@ -73,6 +73,7 @@ kind: approval_process
 name: unanimous
 object: deal
 lock: false
+notify_approvers: true
 steps:
   - name: board
     approvers: {users: [mia, dan, fin]}

@@ -3,6 +3,8 @@ approver source, self-approval, recall, reassign, actions, and the errors of eac
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from metacrm.automation.approvals import (ENGINE, AlreadyDecided, ApprovalError, NotAllowed,
@@ -117,6 +119,28 @@ def test_all_needs_every_approver(service, users):
         ENGINE.decide(service, users["mia"], request["id"], "reject")
     assert ENGINE.decide(service, users["dan"], request["id"], "approve")["status"] == "pending"
     assert ENGINE.decide(service, users["fin"], request["id"], "approve")["status"] == "approved"
+
+
+def test_notify_approvers_mails_each_step_and_a_reassigned_approver(service, users, root):
+    from sqlalchemy import select
+
+    from metacrm.store.outbox import OUTBOX
+
+    d = deal(service, users["ann"])
+    request = ENGINE.submit(service, users["ann"], "deal", d["id"], "unanimous")
+    ENGINE.reassign(service, root, request["id"], "fin", "zed")
+    with service.db.read() as conn:
+        mails = [json.loads(r.payload) for r in conn.execute(
+            select(OUTBOX).where(OUTBOX.c.record_id == d["id"]).order_by(OUTBOX.c.created_at,
+                                                                         OUTBOX.c.id))]
+    assert sorted(m["to"] for m in mails) == [
+        ["dan@example.com", "fin@example.com", "mia@example.com"], ["zed@example.com"]]
+    assert all(m["subject"] == "Your approval is asked: unanimous (board)" for m in mails)
+    # a process without notify_approvers mails nobody
+    other = deal(service, users["ann"])
+    ENGINE.submit(service, users["ann"], "deal", other["id"], "quorum")
+    with service.db.read() as conn:
+        assert conn.execute(select(OUTBOX).where(OUTBOX.c.record_id == other["id"])).all() == []
 
 
 def test_all_one_rejection_rejects(service, users):

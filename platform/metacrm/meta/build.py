@@ -270,7 +270,8 @@ def build_approval_process(document: SourceDocument, problems: Problems) -> Appr
         on_reject=build_actions(data.get("on_reject")), on_recall=build_actions(data.get("on_recall")),
         label=data.get("label"), description=data.get("description"), package=document.package,
         submitters=_submitters(data["submitters"]) if "submitters" in data else None,
-        allow_self_approval=bool(data.get("allow_self_approval", False)))
+        allow_self_approval=bool(data.get("allow_self_approval", False)),
+        notify_approvers=bool(data.get("notify_approvers", False)))
 
 
 def _approvers(data: dict) -> Approvers:

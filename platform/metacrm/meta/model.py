@@ -350,6 +350,8 @@ class ApprovalProcess:
     submitters: Submitters | None = None
     #: may the submitter approve their own request (as an approver or a delegate)?
     allow_self_approval: bool = False
+    #: email a step's approvers when it starts waiting for them (and a reassigned approver)
+    notify_approvers: bool = False
 
 
 @dataclass(frozen=True)

@@ -58,4 +58,5 @@ def from_plain(data: Mapping) -> ApprovalProcess:
         submitters=Submitters(anyone=submitters["anyone"], owner=submitters["owner"],
                               roles=tuple(submitters["roles"]), users=tuple(submitters["users"]))
         if submitters else None,
-        allow_self_approval=data.get("allow_self_approval", False))
+        allow_self_approval=data.get("allow_self_approval", False),
+        notify_approvers=data.get("notify_approvers", False))

@@ -25,6 +25,7 @@ from ...store import approvals as store
 from .actions import ActionRunner
 from .definition import from_plain, to_plain
 from .errors import AlreadyDecided, ApprovalError, NotAllowed, RequestNotFound
+from .mail import mail_approvers
 from .people import People
 from .steps import approver_row, holds, outcome, start_next
 
@@ -246,4 +247,7 @@ class Approvals:
                                   comment=f"reassigned to {to_user} by {actor.username}")
             store.add_approvers(conn, [approver_row(request_id, step["id"], target,
                                                     "reassigned")])
+            if process.notify_approvers:
+                mail_approvers(conn, process, process.steps[step["position"]], [target],
+                               request["object"], request["record_id"], service.env.now())
             return store.read_request(conn, request_id)

@@ -13,8 +13,8 @@ import datetime as dt
 
 from ...runtime import RecordService
 from ...store import approvals as store
-from ...store import outbox
 from .definition import from_plain
+from .mail import mail_approvers
 from .people import People
 from .steps import approver_row
 
@@ -56,18 +56,5 @@ def _escalate_step(service, conn, row, process, step, now) -> list[tuple[str, st
         store.add_approvers(conn, added)
     waiting = [a["user_id"] for a in approvers if a["decision"] is None] + [
         a["user_id"] for a in added]
-    emails = sorted({u["email"] for u in (people.by_id(i) for i in waiting)
-                     if u is not None and u.get("email")})
-    if not emails:
-        return []
-    label = process.label or process.name
-    subject = f"Waiting for your approval: {label} ({step.label or step.name})"
-    body = (f"The {row['object']} {row['record_id']} has waited at step "
-            f"'{step.label or step.name}' of '{label}' since {row['started_at']:%Y-%m-%d %H:%M} "
-            f"UTC. Approve or reject it from your approvals inbox.")
-    mail = outbox.outbox_row("send_email", {"to": emails, "cc": [], "bcc": [],
-                                            "subject": subject, "body": body},
-                             due_at=now, now=now, workflow=f"approval {process.name}"[:64],
-                             object=row["object"], record_id=row["record_id"])
-    outbox.enqueue(conn, [mail])
-    return [(mail["id"], mail["kind"])]
+    return mail_approvers(conn, process, step, [people.by_id(i) for i in waiting],
+                          row["object"], row["record_id"], now, waiting_since=row["started_at"])

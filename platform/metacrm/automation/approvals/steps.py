@@ -19,6 +19,7 @@ from ...meta import ApprovalProcess, ApprovalStep
 from ...runtime import RecordService
 from ...store import approvals as store
 from .errors import ApprovalError
+from .mail import mail_approvers
 from .people import People
 
 APPROVED, REJECTED = store.APPROVED, store.REJECTED
@@ -112,6 +113,8 @@ def start_next(service: RecordService, conn, people: People, request: Mapping,
         store.insert_step(conn, {**row, "note": note}, [approver_row(request["id"], row["id"], u)
                                                          for u in users])
         store.update_request(conn, request["id"], current_step=index)
+        if process.notify_approvers:
+            mail_approvers(conn, process, step, users, process.object, request["record_id"], now)
         return "started", None
     return "done", None
 
