@@ -130,6 +130,17 @@ steps:
   - name: one
     approvers: {user: dan}
 """,
+    # every step may be skipped: then the request is approved at submit
+    "conditional": """
+kind: approval_process
+name: conditional
+object: deal
+lock: false
+steps:
+  - name: huge
+    when: 'amount > 1000000'
+    approvers: {user: dan}
+""" + STATUS,
     "self_ok": """
 kind: approval_process
 name: self_ok

@@ -290,6 +290,17 @@ def test_decision_errors(service, users):
     assert raised.value.status == 403
 
 
+def test_every_step_skipped_approves_at_submit(service, users):
+    d = deal(service, users["ann"])
+    done = ENGINE.submit(service, users["ann"], "deal", d["id"], "conditional")
+    assert done["status"] == "approved" and done["decided_at"] is not None
+    assert [s["status"] for s in step_rows(service, done)] == ["skipped"]
+    assert status(service, d) == "Approved"  # on_submit, then on_approve
+    big = deal(service, users["ann"], amount=5000000)
+    assert ENGINE.submit(service, users["ann"], "deal", big["id"], "conditional")[
+        "status"] == "pending"
+
+
 def test_a_quorum_out_of_reach_refuses_the_submit(service, users):
     d = deal(service, users["ann"])
     service.update("user", users["fox"].user_id, {"active": False}, _system())
