@@ -166,13 +166,17 @@ def test_periodic_workflows_run_once_per_period_on_matching_records(worker, serv
 
 def test_a_failing_scheduled_run_is_logged_and_retried(worker, service, ann, backend, clock):
     db = backend[0]
-    account = service.create("account", {"name": "Acme"}, ann)          # no hook_url
-    service.create("deal", {"name": "D", "account": account["id"], "close_date": "2024-05-02"}, ann)
+    account = service.create("account", {"name": "Acme"}, ann)
+    deal = service.create("deal", {"name": "D", "account": account["id"],
+                                   "close_date": "2024-05-02"}, ann)
+    with db.write() as conn:   # broken behind the service's back: set_fields cannot save it
+        conn.execute(service.tables["deal"].update()
+                     .where(service.tables["deal"].c.id == deal["id"]).values(name=""))
     clock.now = dt.datetime(2024, 5, 2)
     ((key, _),) = worker.sweep()
     assert worker.deliver(key) == "failed"
     (run,) = recent_runs(db, failures_first=True, limit=1)
-    assert run["outcome"] == "failed" and "no url" in run["error"]
+    assert run["outcome"] == "failed" and "name" in run["error"]
     assert rows(db, key=key)[0]["status"] == "pending"                  # retried later
 
 

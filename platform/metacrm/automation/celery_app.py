@@ -36,6 +36,8 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
     broker = settings.broker_url
     if broker.startswith("sqla+sqlite:///") and not broker.startswith("sqla+sqlite:////"):
         Path(broker[len("sqla+sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    # set_as_current=False and shared=False tasks: several apps in one process (tests, a web
+    # process beside a worker) each keep their own tasks and broker
     app = Celery("metacrm", broker=broker, set_as_current=False)
     # (kombu's SQLAlchemy transport hands its options to create_engine: give it none)
     options = {} if broker.startswith("sqla+") else {
@@ -57,7 +59,7 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
                 holder["worker"] = Worker(settings, publisher=publish)
             return holder["worker"]
 
-    @app.task(name=DELIVER)
+    @app.task(name=DELIVER, shared=False)
     def deliver(key: str) -> str:
         ours = context()
         status = ours.deliver(key)
@@ -71,7 +73,7 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
                 deliver.apply_async((key,), countdown=max(0.0, wait))
         return status
 
-    @app.task(name=DELIVER_MANY)
+    @app.task(name=DELIVER_MANY, shared=False)
     def deliver_many(keys: list[str]) -> dict:
         ours = context()
         statuses = ours.deliver_many(keys)
@@ -87,7 +89,7 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
                         deliver.apply_async((key,), countdown=max(0.0, wait))
         return statuses
 
-    @app.task(name=SWEEP)
+    @app.task(name=SWEEP, shared=False)
     def sweep() -> int:
         rows = context().sweep()
         publish(rows)
