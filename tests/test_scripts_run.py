@@ -95,7 +95,7 @@ def test_scripts_run_from_a_fresh_clone(tmp_path):
     finally:
         output = _stop(first)
     assert f"password: {PASSWORD}" in output
-    assert "loaded 8 account records" in output
+    assert "loaded 8 account records" in output and "loaded 4 user records" in output
     assert (clone / "instance" / "metacrm.db").exists()
     installed = subprocess.run([str(clone / ".venv" / "bin" / "python"), "-c",
                                 "import metacrm; print(metacrm.__file__)"],
@@ -110,4 +110,4 @@ def test_scripts_run_from_a_fresh_clone(tmp_path):
         output = _stop(again)
     assert "no changes" in output
     assert PASSWORD not in output                       # the password is shown once
-    assert "skipped account: it has records already" in output
+    assert "skipped account: its records are there already" in output

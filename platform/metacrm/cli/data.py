@@ -26,11 +26,13 @@ def data() -> None:
 @click.argument("package_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--as", "username", metavar="USERNAME",
               help="Act as this user (who then owns the records); default: the system actor.")
-@click.option("--force", is_flag=True, help="Load into objects that already have records too.")
+@click.option("--force", is_flag=True,
+              help="Load every row, even those whose record seems to be there already.")
 @click.pass_context
 def load(ctx, package_dir, username, force):
-    """Load data/<object>.csv files: parents first, each file all or nothing; objects that
-    already have records are skipped (so loading twice never duplicates)."""
+    """Load data/<object>.csv files: users first, then parents before children, each file all
+    or nothing; rows whose record is there already are left out (loading twice never
+    duplicates)."""
     service = _service(ctx)
     actor = Actor.system()
     if username:
@@ -39,9 +41,12 @@ def load(ctx, package_dir, username, force):
         if user is None:
             _fail({"error": "RecordNotFound", "message": f"no user {username!r}"})
         actor = accounts.actor(user["id"])
-    def progress(name: str, count: int | None) -> None:
-        click.echo(f"loaded {count} {name} records" if count is not None
-                   else f"skipped {name}: it has records already")
+    def progress(name: str, loaded: int, kept: int) -> None:
+        if loaded:
+            click.echo(f"loaded {loaded} {name} records"
+                       + (f" ({kept} there already)" if kept else ""))
+        else:
+            click.echo(f"skipped {name}: its records are there already")
 
     try:
         report = load_data(service, package_dir, actor, force=force, progress=progress)

@@ -1,16 +1,22 @@
 """Seed records: a package's ``data/<object>.csv`` files, loaded through the RecordService.
 
     report = load_data(service, "metadata/crm", Actor.system())
-    report.loaded     # {"account": 8, "contact": 12, …}; report.skipped: objects with records
+    report.loaded     # {"account": 8, "contact": 10, …}: records created per object
+    report.kept       # {"user": 1, …}: rows left out because their record is there already
+    report.skipped    # objects none of whose rows were loaded
 
 - Each file is named after its object; its header row names fields (checked by ``validate``).
-- Files load parents first (an object after the objects its lookups point to), each in one
-  bulk create: all of a file or none of it, with the same defaults and checks as any write.
+- ``user`` loads first (every record's owner is a user), then parents before children (an
+  object after the objects its lookups point to), each file in one bulk create: all of its
+  rows or none, with the same defaults, checks and workflows as any write.
 - A lookup column holds the related record's id, or its title (``Acme`` for an account;
   a username for ``user``), matched among existing records and those loaded before it.
 - An empty cell is left out, so the field's default applies; multi-picklists use ``a;b``.
-- An object that already has records is skipped: loading twice never duplicates (``force``
-  loads anyway).
+- Loading twice never duplicates. A row whose title (a stored field given in the file) names
+  a record that exists is left out; a file whose object's title is computed (a formula) is
+  loaded only into an empty table. Both are judged before anything is loaded, so records a
+  workflow creates along the way (a won opportunity's follow-up task) change nothing.
+  ``force`` loads every row regardless.
 """
 
 from __future__ import annotations
@@ -23,15 +29,22 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from ..formula import quote
+from ..meta import USER_OBJECT
 from ..meta.fieldtypes import LookupType
 from .actor import Actor
 from .errors import BulkInvalid, FieldError
 from .service import RecordService
 
+#: titles asked for in one query when looking for rows that are loaded already
+CHUNK = 100
+
+Raw = dict[str, str]
+
 
 @dataclass
 class SeedReport:
     loaded: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
 
@@ -40,9 +53,17 @@ def _files(package_dir: Path) -> dict[str, Path]:
     return {path.stem: path for path in sorted(folder.glob("*.csv"))} if folder.is_dir() else {}
 
 
+def _read(path: Path) -> list[Raw]:
+    """The file's rows: stripped, empty cells left out."""
+    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
+    return [{(column or "").strip(): value.strip() for column, value in raw.items()
+             if value is not None and value.strip() != ""} for raw in reader]
+
+
 def _order(service: RecordService, names: list[str]) -> list[str]:
-    """Parents before children (self-lookups and cycles are left in file order)."""
-    pending, ordered = list(names), []
+    """``user`` first, then parents before children (self-lookups and cycles: file order)."""
+    pending = sorted(names, key=lambda name: name != USER_OBJECT)
+    ordered = []
     while pending:
         for name in pending:
             targets = {f.type.to for f in service.catalog.fields(name).values()
@@ -56,86 +77,107 @@ def _order(service: RecordService, names: list[str]) -> list[str]:
     return ordered
 
 
+def _to_load(service: RecordService, name: str, rows: list[Raw], force: bool) -> list[int]:
+    """The positions of the rows to load (see the module's docstring)."""
+    if force:
+        return list(range(len(rows)))
+    title = service.catalog.object(name).title
+    stored = service.catalog.fields(name)[title].type.name != "formula"
+    if not stored or not all(title in row for row in rows):
+        with service.db.read() as conn:
+            present = conn.execute(select(func.count()).select_from(service.tables[name])).scalar()
+        return [] if present else list(range(len(rows)))
+    values = sorted({row[title] for row in rows})
+    existing: set[str] = set()
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start:start + CHUNK]
+        condition = f"{title} in [{', '.join(quote(v) for v in chunk)}]"
+        page = service.query(name, filter=condition, fields=[title], limit=len(chunk) * 10)
+        existing.update(str(record[title]) for record in page.records)
+    return [i for i, row in enumerate(rows) if row[title] not in existing]
+
+
 def load_data(service: RecordService, package_dir: str | Path, actor: Actor, *,
               force: bool = False, progress=None) -> SeedReport:
-    """Load the package's data files, each in one transaction; raises BulkInvalid (naming the
-    file's rows) when one is invalid, after the files before it were loaded. ``progress(name,
-    count)`` is called after each file (count None: skipped)."""
-    files = _files(Path(package_dir))
+    """Load the package's data files, each in one transaction; raises BulkInvalid (its errors
+    keyed by the position of the row in the file, 0 being the first under the header) when
+    one is invalid, after the files before it were loaded. ``progress(name, loaded, kept)``
+    is called after each file."""
+    files = {name: _read(path) for name, path in _files(Path(package_dir)).items()}
+    todo = {name: _to_load(service, name, rows, force) for name, rows in files.items()}
     report = SeedReport()
-    # judged before anything is loaded: workflows may create records of a later file's object
-    # (a won opportunity's follow-up task), which must not make that file look loaded
-    with service.db.read() as conn:
-        present = {name for name in files if conn.execute(
-            select(func.count()).select_from(service.tables[name])).scalar()}
     for name in _order(service, list(files)):
-        if name in present and not force:
+        positions = todo[name]
+        kept = len(files[name]) - len(positions)
+        if kept:
+            report.kept[name] = kept
+        if not positions:
             report.skipped.append(name)
-            if progress:
-                progress(name, None)
-            continue
-        rows, own, errors = _rows(service, name, files[name])
-        with service.transaction() as conn:
-            # the service's own checks run even when a lookup failed here, so a bad file
-            # gets every message at once; raising inside the transaction writes nothing
-            try:
-                ids = service.create_many(name, rows, actor, conn=conn)
-            except BulkInvalid as invalid:
-                for index, problems in invalid.by_index.items():
-                    errors[index] = tuple(problems) + errors.get(index, ())
-            if errors:
-                raise BulkInvalid(name, errors)
-            # lookups to rows of the same file, once every row of it has an id
-            for index, values in own.items():
-                resolved, problems = {}, []
-                for column, value in values.items():
-                    resolved[column] = _resolve(service, name, value, conn)
-                    if resolved[column] is None:
-                        problems.append(FieldError(column, f"no {name} {value!r}", "lookup"))
-                if problems:
-                    raise BulkInvalid(name, {index: tuple(problems)})
-                service.update(name, ids[index], resolved, actor, conn=conn)
-        report.loaded[name] = len(ids)
+        else:
+            report.loaded[name] = _load_file(service, name, files[name], positions, actor)
         if progress:
-            progress(name, len(ids))
+            progress(name, report.loaded.get(name, 0), kept)
     return report
 
 
-def _rows(service: RecordService, name: str, path: Path
+def _load_file(service: RecordService, name: str, raw_rows: list[Raw], positions: list[int],
+               actor: Actor) -> int:
+    rows, own, errors = _rows(service, name, raw_rows, positions)
+    with service.transaction() as conn:
+        # the service's own checks run even when a lookup failed here, so a bad file gets
+        # every message at once; raising inside the transaction writes nothing
+        try:
+            ids = service.create_many(name, rows, actor, conn=conn)
+        except BulkInvalid as invalid:
+            for index, problems in invalid.by_index.items():
+                line = positions[index]
+                errors[line] = tuple(problems) + errors.get(line, ())
+        if errors:
+            raise BulkInvalid(name, errors)
+        # lookups to rows of the same file, once every row of it has an id
+        for index, values in own.items():
+            resolved, problems = {}, []
+            for column, value in values.items():
+                resolved[column] = _resolve(service, name, value, conn)
+                if resolved[column] is None:
+                    problems.append(FieldError(column, f"no {name} {value!r}", "lookup"))
+            if problems:
+                raise BulkInvalid(name, {positions[index]: tuple(problems)})
+            service.update(name, ids[index], resolved, actor, conn=conn)
+    return len(ids)
+
+
+def _rows(service: RecordService, name: str, raw_rows: list[Raw], positions: list[int]
           ) -> tuple[list[dict], dict[int, dict[str, str]], dict[int, tuple[FieldError, ...]]]:
-    """The rows to create, per row the lookups to its own object (set after the create), and
-    the lookups that name no record."""
+    """The rows to create; per row (by its place among them) the lookups to its own object,
+    set after the create; and the lookups that name no record (by position in the file)."""
     fields = service.catalog.fields(name)
-    own: dict[int, dict[str, str]] = {}
-    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline=""))
-    rows, errors = [], {}
-    for index, raw in enumerate(reader):
+    rows, own, errors = [], {}, {}
+    for index, line in enumerate(positions):
         row, problems = {}, []
-        for column, value in raw.items():
-            column = (column or "").strip()
-            if value is None or value.strip() == "" or column not in fields:
+        for column, value in raw_rows[line].items():
+            if column not in fields:
                 continue
             ftype = fields[column].type
             if isinstance(ftype, LookupType) and ftype.to == name:
-                own.setdefault(index, {})[column] = value.strip()
+                own.setdefault(index, {})[column] = value
                 continue
             if isinstance(ftype, LookupType):
-                resolved = _resolve(service, ftype.to, value.strip())
+                resolved = _resolve(service, ftype.to, value)
                 if resolved is None:
-                    problems.append(FieldError(column, f"no {ftype.to} {value.strip()!r}",
-                                               "lookup"))
+                    problems.append(FieldError(column, f"no {ftype.to} {value!r}", "lookup"))
                     continue
                 value = resolved
             row[column] = value
         if problems:
-            errors[index] = tuple(problems)
+            errors[line] = tuple(problems)
         rows.append(row)
-    _check_own_lookups(service, name, rows, own, errors)
+    _check_own_lookups(service, name, rows, own, positions, errors)
     return rows, own, errors
 
 
 def _check_own_lookups(service: RecordService, name: str, rows: list[dict],
-                       own: dict[int, dict[str, str]], errors: dict) -> None:
+                       own: dict[int, dict[str, str]], positions: list[int], errors: dict) -> None:
     """Lookups to the file's own rows are set after the create; catch the ones that can name
     nothing before anything is written (a formula title can only be checked afterwards)."""
     title = service.catalog.object(name).title
@@ -147,7 +189,8 @@ def _check_own_lookups(service: RecordService, name: str, rows: list[dict],
                         for column, value in values.items()
                         if value not in in_file and _resolve(service, name, value) is None)
         if missing:
-            errors[index] = errors.get(index, ()) + missing
+            line = positions[index]
+            errors[line] = errors.get(line, ()) + missing
 
 
 def _resolve(service: RecordService, target: str, value: str, conn=None) -> str | None:
