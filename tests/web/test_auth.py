@@ -232,3 +232,31 @@ def test_user_and_token_commands(tmp_path):
 
 def test_the_admin_of_the_fixture_signs_in(site):
     assert site.runtime.accounts.authenticate("admin", ADMIN_PASSWORD).is_admin
+
+
+def test_rate_limits_are_shared_through_redis(tmp_path):
+    """With METACRM_REDIS_URL the counts live in Redis: two apps (two processes, say) count
+    the same sign-in attempts."""
+    import uuid
+
+    import redis
+    from pg_support import unavailable
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0").ping()
+    except redis.RedisError as err:
+        unavailable("Redis", err)
+    db = Database.from_url(f"sqlite:///{tmp_path}/shared.db")
+    site = make_site(db)
+    prefix = f"test_limits_{uuid.uuid4().hex[:8]}"
+    config = {"TESTING": True, "SECRET_KEY": "x", "RATELIMIT_ENABLED": True,
+              "RATELIMIT_LOGIN": "3 per minute", "REDIS_URL": "redis://127.0.0.1:6379/0",
+              "RATELIMIT_KEY_PREFIX": prefix}
+    first = create_app(config, db=db, plugins=site.state.plugins).test_client()
+    second = create_app(config, db=db, plugins=site.state.plugins).test_client()
+    statuses = [sign_in(client, "ann", "wrong-password").status_code
+                for client in (first, second, first, second)]
+    assert statuses == [401, 401, 401, 429]
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    for key in client.scan_iter(f"*{prefix}*"):
+        client.delete(key)
+    db.dispose()
