@@ -20,6 +20,7 @@ from pathlib import Path
 
 from celery import Celery
 
+from ..store import outbox
 from ..store.outbox import RUN_KINDS
 from .delivery import Settings
 from .worker import Worker
@@ -59,34 +60,30 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
                 holder["worker"] = Worker(settings, publisher=publish)
             return holder["worker"]
 
+    def again_when_due(ours: Worker, statuses: dict[str, str]) -> None:
+        """A failed attempt's row is pending again after its backoff: send it for then."""
+        retry = [key for key, status in statuses.items() if status in ("pending", "failed")]
+        if not retry:
+            return
+        with ours.db.read() as conn:
+            for key in retry:
+                rows = outbox.read_rows(conn, key=key, limit=1)
+                if rows and rows[0]["status"] == outbox.PENDING:
+                    wait = (rows[0]["due_at"] - settings.clock()).total_seconds()
+                    deliver.apply_async((key,), countdown=max(0.0, wait))
+
     @app.task(name=DELIVER, shared=False)
     def deliver(key: str) -> str:
         ours = context()
         status = ours.deliver(key)
-        if status in ("pending", "failed"):
-            with ours.db.read() as conn:
-                from ..store import outbox
-
-                rows = outbox.read_rows(conn, key=key, limit=1)
-            if rows and rows[0]["status"] == outbox.PENDING:
-                wait = (rows[0]["due_at"] - settings.clock()).total_seconds()
-                deliver.apply_async((key,), countdown=max(0.0, wait))
+        again_when_due(ours, {key: status})
         return status
 
     @app.task(name=DELIVER_MANY, shared=False)
     def deliver_many(keys: list[str]) -> dict:
         ours = context()
         statuses = ours.deliver_many(keys)
-        retry = [key for key, status in statuses.items() if status in ("pending", "failed")]
-        if retry:
-            with ours.db.read() as conn:
-                from ..store import outbox
-
-                for key in retry:
-                    rows = outbox.read_rows(conn, key=key, limit=1)
-                    if rows and rows[0]["status"] == outbox.PENDING:
-                        wait = (rows[0]["due_at"] - settings.clock()).total_seconds()
-                        deliver.apply_async((key,), countdown=max(0.0, wait))
+        again_when_due(ours, statuses)
         return statuses
 
     @app.task(name=SWEEP, shared=False)
