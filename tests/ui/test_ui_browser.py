@@ -127,6 +127,8 @@ def test_list_pages_through_more_records_than_one_page(page, live):
 
 def drag(page, card, lane):
     """Drag ``card`` into ``lane`` with the mouse, in small steps as a person would."""
+    lane.scroll_into_view_if_needed()
+    card.scroll_into_view_if_needed()
     box, goal = card.bounding_box(), lane.bounding_box()
     page.mouse.move(box["x"] + box["width"] - 8, box["y"] + 8)
     page.mouse.down()
@@ -150,8 +152,17 @@ def test_drag_a_card_on_the_board(page, live):
     assert service.get("opportunity", deal["id"])["stage"] == "Proposal"
     # a refused move snaps back, with the reason shown
     won = page.locator('[data-lane="Closed Won"]')
-    drag(page, card, won)
-    expect(page.locator("#board-error")).to_contain_text("A won opportunity needs a close date.")
+    error = page.locator("#board-error")
+    for attempt in range(3):
+        # a synthetic drag now and then does not register with SortableJS (the page is still
+        # settling after the first move): drag again; what is asserted is the refusal
+        drag(page, card, won)
+        try:
+            expect(error).to_contain_text("A won opportunity needs a close date.", timeout=5000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     expect(target.locator(f'[data-id="{deal["id"]}"]')).to_be_visible()
     assert service.get("opportunity", deal["id"])["stage"] == "Proposal"
     # the keyboard way: the card's menu
