@@ -1,4 +1,5 @@
-"""HTTP: metacrm's generated REST API beside a hand-written Flask + SQLAlchemy ORM app for the
+"""HTTP (named http_api: a module named ``http`` here would hide the standard library's,
+since bench/ is the first folder on the path): metacrm's generated REST API beside a hand-written Flask + SQLAlchemy ORM app for the
 same object (bench/http_baseline.py), each served by gunicorn with the same workers and
 threads on the same database kind (SQLite files), driven by the same bounded load client on
 loopback: single create, get by id, a filtered sorted list on 100,000 records (limit 50) and
