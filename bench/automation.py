@@ -77,19 +77,25 @@ def _create_rate(service, count: int, hook: str = "") -> float:
 
 def run(report, quick: bool) -> None:
     count = 2000 if quick else 10000
+    labels = (("0", {}), ("5_false", _workflows(5, 0)), ("20_false", _workflows(20, 0)),
+              ("5_set_fields", _workflows(0, 5)))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        base = None
-        for label, files in (("0", {}), ("5_false", _workflows(5, 0)),
-                             ("20_false", _workflows(20, 0)), ("5_set_fields", _workflows(0, 5))):
-            db, _, service = _service(root, label, files)
+        services = {label: _service(root, label, files) for label, files in labels}
+        for _db, _worker, service in services.values():
             _create_rate(service, count // 4)                     # warm: compiled, cached
-            value = max(_create_rate(service, count) for _ in range(3))  # best of 3: noise
-            db.dispose()
-            base = base or value
-            report.add(f"automation.create.{label}_workflows", value, "records/s",
+        # rounds interleave the configurations, so a noisy moment of the machine does not
+        # land on one of them alone; the best round of each counts
+        best = dict.fromkeys(services, 0.0)
+        for _round in range(3):
+            for label, (_db, _worker, service) in services.items():
+                best[label] = max(best[label], _create_rate(service, count))
+        for label, _files in labels:
+            report.add(f"automation.create.{label}_workflows", best[label], "records/s",
                        "20 false: >= 85% of 0" if label == "20_false" else "",
-                       f"{value / base:.0%} of no workflows")
+                       f"{best[label] / best['0']:.0%} of no workflows")
+        for db, _worker, _unused in services.values():
+            db.dispose()
         _delivery(report, root, 300 if quick else 2000)
 
 
