@@ -95,16 +95,19 @@ class Automation:
         scheduled = workflows.scheduled(change.object)
         if not candidates and not scheduled:
             return
-        run_base = self._run(change, None)
+        # only what conditions need is made for every write; a Run only for a workflow that
+        # fires (most writes fire none: this loop is what every write pays)
+        ctx = eval_context(change.service, change.connection, change.actor, change.prior,
+                           change.operation, change.env)
         matched = []
         for compiled in candidates:
             try:
-                holds = compiled.holds(change.record, run_base.ctx)
+                holds = compiled.holds(change.record, ctx)
             except Exception as err:  # noqa: BLE001 - any evaluation error fails the save clearly
                 raise WorkflowFailed(change.object, compiled.name, -1, "condition", str(err)) from err
             if not holds:
-                continue  # the common case: no Run is made for a workflow that does not fire
-            run = dataclasses.replace(run_base, workflow=compiled.name, log=[])
+                continue
+            run = self._run(change, compiled.name, ctx)
             matched.append((compiled, run))
             if not compiled.scheduled:
                 for action in compiled.before:
@@ -227,19 +230,26 @@ class Automation:
                         "outbox_id": rows[-1]["id"]})
         return True
 
-    def _run(self, change: Change, workflow: str | None) -> Run:
+    def _run(self, change: Change, workflow: str | None, ctx: EvalContext | None = None) -> Run:
         return new_run(change.service, change.connection, change.actor, change.object,
                        change.operation, change.record, change.prior, change.changed,
-                       workflow or "", self.plugins, env=change.env)
+                       workflow or "", self.plugins, env=change.env, ctx=ctx)
+
+
+def eval_context(service: RecordService, conn, actor: Actor, prior: Mapping | None,
+                 trigger: str, env=None) -> EvalContext:
+    """What a workflow's conditions and formulas are evaluated with for one write."""
+    if env is None or env.user_id != actor.user_id:
+        env = dataclasses.replace(service.env, user_id=actor.user_id)
+    return EvalContext(lambda obj, rid: service.store.fetch_one(conn, obj, rid), prior,
+                       trigger == "create", env)
 
 
 def new_run(service: RecordService, conn, actor: Actor, object_name: str, trigger: str,
             record: dict, prior: Mapping | None, changed: Iterable[str], workflow: str,
-            plugins, env=None) -> Run:
-    if env is None or env.user_id != actor.user_id:
-        env = dataclasses.replace(service.env, user_id=actor.user_id)
-    ctx = EvalContext(lambda obj, rid: service.store.fetch_one(conn, obj, rid), prior,
-                      trigger == "create", env)
+            plugins, env=None, ctx: EvalContext | None = None) -> Run:
+    if ctx is None:
+        ctx = eval_context(service, conn, actor, prior, trigger, env)
     return Run(service, conn, actor, object_name, trigger, record, prior, frozenset(changed),
                workflow, ctx, plugins)
 
