@@ -7,6 +7,7 @@ With CI=true a server that cannot be reached fails the test instead of skipping 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 
@@ -79,3 +80,24 @@ def postgres_database(schema: str, **engine_options) -> Database:
     db = Database.from_url(pg_url(), **engine_options)
     on_schema(db.engine, schema)
     return db
+
+
+@contextlib.contextmanager
+def deployed_database(kind: str, folder, catalog, prefix: str):
+    """(Database, URL, Applied) with ``catalog`` deployed: a SQLite file in ``folder``, or a
+    PostgreSQL schema of its own (dropped afterwards). For module-scoped fixtures of test
+    folders that deploy an inline package."""
+    from metacrm.store.deploy import apply
+
+    if kind == "sqlite":
+        url, schema = f"sqlite:///{folder}/data.db", None
+        db = Database.from_url(url)
+    else:
+        schema = unique_schema(prefix)
+        db, url = postgres_database(schema), schema_url(schema)
+    try:
+        yield db, url, apply(db, catalog)
+    finally:
+        db.dispose()
+        if schema:
+            drop_schema(schema)

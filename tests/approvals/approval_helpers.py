@@ -3,16 +3,9 @@ source, its users, and a clock the tests move by hand."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from automation_helpers import Clock  # noqa: F401 - the automation tests' hand-moved clock
 
-AUTOMATION = Path(__file__).resolve().parents[1] / "automation"
-if str(AUTOMATION) not in sys.path:
-    sys.path.insert(0, str(AUTOMATION))
-
-from automation_helpers import Clock  # noqa: E402,F401 - the automation tests' hand-moved clock
-
-from metacrm.runtime import Actor  # noqa: E402
+from metacrm.runtime import Actor
 
 OBJECTS = {
     "objects/deal.yaml": """

@@ -9,14 +9,13 @@ import pytest
 from sqlalchemy import text
 
 from approval_helpers import Clock, make_users, package_files
-from pg_support import drop_schema, postgres_database, schema_url, unique_schema
+from pg_support import deployed_database, drop_schema, postgres_database, unique_schema
 
 from metacrm.formula import Environment
 from metacrm.meta import load_files
 from metacrm.plugins import make_plugin_manager
 from metacrm.runtime import Actor, RecordService
 from metacrm.store import Database, approvals, build_tables
-from metacrm.store.deploy import apply
 from metacrm.store.history import HISTORY
 from metacrm.store.outbox import ATTEMPTS, OUTBOX, RUNS
 
@@ -26,18 +25,9 @@ START = dt.datetime(2024, 5, 1, 12, 0, 0)
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def backend(request, tmp_path_factory):
     """(Database, URL, deployed catalog) of this module's own."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('appr')}/data.db"
-        db, schema = Database.from_url(url), None
-    else:
-        schema = unique_schema("appr")
-        db, url = postgres_database(schema), schema_url(schema)
-    catalog = load_files(package_files())
-    applied = apply(db, catalog)
-    yield db, url, applied.version
-    db.dispose()
-    if schema:
-        drop_schema(schema)
+    with deployed_database(request.param, tmp_path_factory.mktemp("appr"),
+                           load_files(package_files()), "appr") as (db, url, applied):
+        yield db, url, applied.version
 
 
 @pytest.fixture

@@ -5,19 +5,13 @@ approve in place without a page load, the row shows the outcome. Skips without c
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-UI = Path(__file__).resolve().parents[1] / "ui"
-if str(UI) not in sys.path:
-    sys.path.insert(0, str(UI))
+from crm_site import PASSWORD, make_crm_site
+from ui_support import chromium_path, launch, live_server
 
-from crm_site import PASSWORD, make_crm_site  # noqa: E402
-from ui_support import chromium_path, launch, live_server  # noqa: E402
-
-from metacrm.store import Database  # noqa: E402
+from metacrm.store import Database
 
 
 @pytest.fixture(scope="module")

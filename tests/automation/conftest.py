@@ -8,13 +8,11 @@ import datetime as dt
 import pytest
 
 from automation_helpers import Clock, empty_tables, package_files
-from pg_support import drop_schema, postgres_database, schema_url, unique_schema
+from pg_support import deployed_database
 
 from metacrm.automation import Settings, Worker, plugin_manager
 from metacrm.meta import load_files
 from metacrm.runtime import Actor
-from metacrm.store import Database
-from metacrm.store.deploy import apply
 
 START = dt.datetime(2024, 5, 1, 12, 0, 0)
 
@@ -23,20 +21,9 @@ START = dt.datetime(2024, 5, 1, 12, 0, 0)
 def backend(request, tmp_path_factory):
     """(Database, its URL) of this module's own: a SQLite file or a PostgreSQL schema, with
     the inline package deployed."""
-    if request.param == "sqlite":
-        folder = tmp_path_factory.mktemp("auto")
-        url = f"sqlite:///{folder}/data.db"
-        db = Database.from_url(url)
-        schema = None
-    else:
-        schema = unique_schema("auto")
-        db = postgres_database(schema)
-        url = schema_url(schema)
-    apply(db, load_files(package_files()))
-    yield db, url
-    db.dispose()
-    if schema:
-        drop_schema(schema)
+    with deployed_database(request.param, tmp_path_factory.mktemp("auto"),
+                           load_files(package_files()), "auto") as (db, url, _applied):
+        yield db, url
 
 
 @pytest.fixture

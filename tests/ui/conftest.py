@@ -8,19 +8,12 @@ Without chromium the tests skip, except with CI=true, where a missing browser fa
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-for folder in (HERE, HERE.parent / "web"):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
-
-from pg_support import drop_schema, postgres_database, unique_schema  # noqa: E402
-from ui_support import chromium_path, launch, live_server, sign_in  # noqa: E402
-from web_helpers import make_site  # noqa: E402
+from pg_support import drop_schema, postgres_database, unique_schema
+from ui_support import chromium_path, launch, live_server, sign_in
+from web_helpers import make_site
 
 from metacrm.store import Database  # noqa: E402
 

@@ -23,12 +23,13 @@ import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..meta import Catalog, PackageInvalid, load_package
+from ..meta import Catalog
 from ..packages.export import ExportError, export as export_package
 from ..store import Database, init_database
 from ..store import deploy as deployment
 from ..store import versions
 from .app import main, open_database
+from .metadata import load_or_exit
 
 EXIT_FAILED, EXIT_REFUSED = 1, 3
 
@@ -66,22 +67,6 @@ def _deployer(deployed_by: str | None) -> str | None:
         return os.environ.get("USER") or getpass.getuser()
     except Exception:  # no user name to be found (a container): leave it blank
         return None
-
-
-def _load(package_dir: str, as_json: bool) -> Catalog:
-    """The package's Catalog; on errors, print them as ``metacrm validate`` does and exit 1."""
-    try:
-        return load_package(package_dir)
-    except PackageInvalid as invalid:
-        for error in invalid.errors:
-            click.echo(str(error), err=True)
-        count = len(invalid.errors)
-        message = f"{package_dir}: {count} error{'s' * (count != 1)}; nothing deployed"
-        if as_json:
-            click.echo(json.dumps({"ok": False, "error": message,
-                                   "errors": [str(e) for e in invalid.errors]}, indent=2))
-        click.echo(message, err=True)
-        sys.exit(EXIT_FAILED)
 
 
 def _run_deploy(ctx: click.Context, catalog: Catalog, *, dry_run: bool, allow_destructive: bool,
@@ -154,7 +139,7 @@ def init(ctx: click.Context) -> None:
 def deploy(ctx: click.Context, package_dir: str, dry_run: bool, allow_destructive: bool,
            as_json: bool, note: str | None, deployed_by: str | None) -> None:
     """Plan deploying PACKAGE_DIR, print the plan, and apply it."""
-    catalog = _load(package_dir, as_json)
+    catalog = load_or_exit(package_dir, nothing="nothing deployed", as_json=as_json)
     _guarded(as_json, lambda: _run_deploy(ctx, catalog, dry_run=dry_run, as_json=as_json,
                                           allow_destructive=allow_destructive, note=note,
                                           deployed_by=deployed_by))

@@ -11,7 +11,6 @@ import json
 import sys
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
 
 import click
 from sqlalchemy.dialects import postgresql, sqlite
@@ -28,15 +27,21 @@ _DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
 from .app import main
 
 
-def load_or_exit(package_dir: str) -> Catalog:
-    """The package's Catalog; on errors, print every one and exit 1."""
+def load_or_exit(package_dir: str, *, nothing: str = "nothing loaded",
+                 as_json: bool = False) -> Catalog:
+    """The package's Catalog; on errors, print every one and exit 1 (with ``as_json``, also
+    ``{"ok": false, "error", "errors"}`` on standard output)."""
     try:
         return load_package(package_dir)
     except PackageInvalid as invalid:
         for error in invalid.errors:
             click.echo(str(error), err=True)
         count = len(invalid.errors)
-        click.echo(f"{package_dir}: {count} error{'s' * (count != 1)}; nothing loaded", err=True)
+        message = f"{package_dir}: {count} error{'s' * (count != 1)}; {nothing}"
+        if as_json:
+            click.echo(json.dumps({"ok": False, "error": message,
+                                   "errors": [str(e) for e in invalid.errors]}, indent=2))
+        click.echo(message, err=True)
         sys.exit(1)
 
 

@@ -22,6 +22,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ..runtime import Actor
+from ..runtime.accounts import token_hash
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -93,7 +94,6 @@ def rate_limit_key() -> str:
     """Rate limits count per API token, else per client address."""
     token = bearer_token()
     if token is not None:
-        from ..runtime.accounts import token_hash
         return "token:" + token_hash(token)
     return "addr:" + (request.remote_addr or "unknown")
 
