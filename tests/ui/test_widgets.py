@@ -6,15 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from metacrm.meta import BUILTIN_FIELD_TYPES
 from metacrm.meta.fieldtypes import (BooleanType, CurrencyType, DatetimeType, DateType,
                                      IntegerType, MultiPicklistType, TextType, UrlType)
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+from metacrm.web.templating import PACKAGE_TEMPLATES as TEMPLATES
 
 
 def macros(name: str) -> set[str]:

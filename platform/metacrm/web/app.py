@@ -19,7 +19,7 @@ from flask_limiter import Limiter
 from ..automation import Settings, make_celery, plugin_manager
 from ..automation.publisher import BackgroundPublisher
 from ..store import Database
-from . import assets, auth
+from . import assets, auth, templating
 from .settings import settings
 from .state import WebState
 
@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, db: Database | None =
     """A metacrm web app. ``db`` and ``plugins`` may be given (tests share a Database and a
     plugin manager with the code around them); by default both are made from the settings."""
     options = settings(config)
-    app = Flask("metacrm", template_folder=options["TEMPLATES_DIR"], static_folder=None)
+    app = Flask("metacrm", template_folder=None, static_folder=None)  # see templating.py
     app.config.update(options)
     app.config.setdefault("RATELIMIT_STORAGE_URI", options.get("REDIS_URL") or "memory://")
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, db: Database | None =
     app.extensions["metacrm_limiter"] = limiter
     auth.init_app(app)
     app.register_blueprint(assets.blueprint)
+    templating.init_app(app)
     limiter.exempt(assets.blueprint)
     # sign-in attempts get a tighter limit of their own (guessing passwords)
     app.view_functions["auth.login"] = limiter.limit(

@@ -2,7 +2,9 @@
 
 ``/static/vendor/<package>/<path>`` serves only the files of the packages listed here, so
 nothing else in node_modules is reachable. ``scripts/run`` and ``scripts/test`` install them
-(``npm ci``). Our own small files are under ``/static/<path>`` (``web/static``).
+(``npm ci``); the ``ASSETS_DIR`` setting (``METACRM_ASSETS_DIR``) says where they are. When
+a package is missing there, the app warns once at start and its URLs answer a 404 that says
+so. Our own small files are package data under ``/static/<path>`` (``web/static``).
 """
 
 from __future__ import annotations
@@ -24,10 +26,31 @@ VENDOR = {
 blueprint = Blueprint("assets", __name__, static_folder="static", static_url_path="/static")
 
 
+def missing(assets_dir: str | Path) -> list[str]:
+    """The packages of VENDOR that are not installed in ``assets_dir``."""
+    return [package for package, inner in VENDOR.items()
+            if not (Path(assets_dir) / package / inner).is_dir()]
+
+
+def _help(assets_dir) -> str:
+    return (f"npm packages missing from {assets_dir}: run 'npm ci' in the folder with metacrm's "
+            "package.json, or set METACRM_ASSETS_DIR (the ASSETS_DIR setting) to its "
+            "node_modules")
+
+
+@blueprint.record_once
+def _warn_when_missing(state) -> None:
+    assets_dir = state.app.config["ASSETS_DIR"]
+    if absent := missing(assets_dir):
+        state.app.logger.warning("%s (%s)", _help(assets_dir), ", ".join(absent))
+
+
 @blueprint.route("/static/vendor/<package>/<path:path>")
 def vendor(package: str, path: str):
     if package not in VENDOR:
         abort(404)
-    folder = Path(current_app.config["ASSETS_DIR"]) / package / VENDOR[package]
-    response = send_from_directory(folder, path, max_age=86400)
-    return response
+    assets_dir = current_app.config["ASSETS_DIR"]
+    folder = Path(assets_dir) / package / VENDOR[package]
+    if not folder.is_dir():
+        abort(404, _help(assets_dir))
+    return send_from_directory(folder, path, max_age=86400)

@@ -8,7 +8,11 @@
 | ``RATELIMIT_DEFAULT`` | ``METACRM_RATELIMIT`` | ``1200 per minute`` (per token, else per address) |
 | ``RATELIMIT_LOGIN`` | ``METACRM_RATELIMIT_LOGIN`` | ``10 per minute`` (sign-in attempts per address) |
 | ``RATELIMIT_ENABLED`` | ``METACRM_RATELIMIT_ENABLED`` | ``true`` |
-| ``ASSETS_DIR`` | ``METACRM_ASSETS_DIR`` | ``node_modules`` of the checkout |
+| ``ASSETS_DIR`` | ``METACRM_ASSETS_DIR`` | ``node_modules`` of the working directory when it has one, else of the checkout (when running from one) |
+| ``TEMPLATES_DIR`` | ``METACRM_TEMPLATES_DIR`` | none: only the templates shipped in the package (``web/templating.py``) |
+
+The templates and our own static files are package data (``web/templates``, ``web/static``);
+only the npm packages (``npm ci``) live outside the package, in ``ASSETS_DIR``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any, Mapping
 
 from ..store import database_url
 
-#: the checkout: platform/metacrm/web/settings.py -> four folders up
+#: the checkout, when running from one: platform/metacrm/web/settings.py -> four folders up
 ROOT = Path(__file__).resolve().parents[3]
 
 ENVIRONMENT = {
@@ -31,14 +35,14 @@ ENVIRONMENT = {
     "RATELIMIT_LOGIN": "METACRM_RATELIMIT_LOGIN",
     "RATELIMIT_ENABLED": "METACRM_RATELIMIT_ENABLED",
     "ASSETS_DIR": "METACRM_ASSETS_DIR",
+    "TEMPLATES_DIR": "METACRM_TEMPLATES_DIR",
 }
 
 DEFAULTS: dict[str, Any] = {
     "RATELIMIT_DEFAULT": "1200 per minute",
     "RATELIMIT_LOGIN": "10 per minute",
     "RATELIMIT_ENABLED": True,
-    "ASSETS_DIR": str(ROOT / "node_modules"),
-    "TEMPLATES_DIR": str(ROOT / "templates"),
+    "TEMPLATES_DIR": None,
 }
 
 
@@ -49,12 +53,26 @@ def settings(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         if os.environ.get(variable):
             result[key] = os.environ[variable]
     result.update(config or {})
+    if not result.get("ASSETS_DIR"):
+        result["ASSETS_DIR"] = str(default_assets_dir())
     if isinstance(result["RATELIMIT_ENABLED"], str):
         result["RATELIMIT_ENABLED"] = result["RATELIMIT_ENABLED"].lower() not in ("0", "false", "no")
     result["DATABASE_URL"] = database_url(result.get("DATABASE_URL"))
     if not result.get("SECRET_KEY"):
         result["SECRET_KEY"] = _kept_secret(result["DATABASE_URL"])
     return result
+
+
+def default_assets_dir() -> Path:
+    """``node_modules`` of the working directory when it exists, else the checkout's when
+    metacrm runs from one (``scripts/run``, an editable install), else the working
+    directory's anyway: the app warns at start that it is missing (``assets.py``)."""
+    here = Path.cwd() / "node_modules"
+    if here.is_dir():
+        return here
+    if (ROOT / "pyproject.toml").is_file() and (ROOT / "platform" / "metacrm").is_dir():
+        return ROOT / "node_modules"
+    return here
 
 
 def _kept_secret(url: str) -> str:
