@@ -404,6 +404,33 @@ def test_template_overrides_by_file_name_and_navigation_groups(tmp_path):
     site.db.dispose()
 
 
+def test_an_override_extends_the_shipped_template_it_replaces(tmp_path):
+    """An override folder's record.html replaces the shipped one for every object, and can
+    still extend it as ``default:record.html``; record-<object>.html comes first, and extends
+    the override."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "record.html").write_text(
+        '{% extends "default:record.html" %}{% block record_sidebar_extra %}'
+        '<aside id="house-notes">House notes</aside>{{ super() }}{% endblock %}')
+    (templates / "record-part.html").write_text(
+        '{% extends "record.html" %}{% block record_actions_extra %}'
+        '<button id="reorder">Reorder</button>{% endblock %}')
+    site, client, _ = mini_site(
+        tmp_path, {"gadget": "  label: {type: text}\n", "part": "  label: {type: text}\n"},
+        TEMPLATES_DIR=str(templates))
+    who = Actor(site.user_id, "ann")
+    gadget = site.runtime.service.create("gadget", {"label": "G1"}, who)
+    part = site.runtime.service.create("part", {"label": "P1"}, who)
+    page = text(client.get(f"/app/gadget/{gadget['id']}"))
+    assert 'id="house-notes"' in page and 'id="reorder"' not in page
+    assert f'href="/app/gadget/{gadget["id"]}/edit"' in page  # the rest of the shipped page
+    page = text(client.get(f"/app/part/{part['id']}"))
+    assert 'id="house-notes"' in page and 'id="reorder"' in page
+    assert "House notes" not in text(client.get("/app/gadget"))  # other pages: shipped ones
+    site.db.dispose()
+
+
 def test_list_partial_for_htmx(ann):
     """Filters, sorting and paging swap only the results (the page itself for a browser
     without JavaScript)."""

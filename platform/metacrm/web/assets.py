@@ -32,17 +32,17 @@ def missing(assets_dir: str | Path) -> list[str]:
             if not (Path(assets_dir) / package / inner).is_dir()]
 
 
-def _help(assets_dir) -> str:
-    return (f"npm packages missing from {assets_dir}: run 'npm ci' in the folder with metacrm's "
-            "package.json, or set METACRM_ASSETS_DIR (the ASSETS_DIR setting) to its "
-            "node_modules")
+def _help(assets_dir, packages) -> str:
+    return (f"npm {packages} missing from {assets_dir}: run 'npm ci' beside metacrm's "
+            "package.json (it fills the node_modules folder there), and set METACRM_ASSETS_DIR "
+            "(the ASSETS_DIR setting) to that folder")
 
 
 @blueprint.record_once
 def _warn_when_missing(state) -> None:
     assets_dir = state.app.config["ASSETS_DIR"]
     if absent := missing(assets_dir):
-        state.app.logger.warning("%s (%s)", _help(assets_dir), ", ".join(absent))
+        state.app.logger.warning("%s", _help(assets_dir, f"packages {', '.join(absent)} are"))
 
 
 @blueprint.route("/static/vendor/<package>/<path:path>")
@@ -52,5 +52,5 @@ def vendor(package: str, path: str):
     assets_dir = current_app.config["ASSETS_DIR"]
     folder = Path(assets_dir) / package / VENDOR[package]
     if not folder.is_dir():
-        abort(404, _help(assets_dir))
+        abort(404, _help(assets_dir, f"package {package} is"))
     return send_from_directory(folder, path, max_age=86400)
