@@ -104,13 +104,13 @@ class ObjectRules:
             (rule, Condition(compile_condition(rule.when, scope), reads(rule.when)))
             for rule in obj.validations)
         self.auto_numbers = tuple((f.name, f.type) for f in obj.fields.values()
-                                  if f.type_name == "auto_number")
+                                  if f.type.numbered_on_create)
         #: formula fields, compiled for Python: input may repeat a computed value, which is
         #: then compared with what the formula gives
-        self.formulas = {f.name: compile_python(f.type.expression, scope)
-                         for f in obj.fields.values() if f.type_name == "formula"}
+        self.formulas = {f.name: compile_python(f.type.formula(), scope)
+                         for f in obj.fields.values() if f.type.formula() is not None}
         self.history_fields = tuple(f.name for f in obj.stored_fields
-                                    if f.name not in BOOKKEEPING and f.type_name != "rollup")
+                                    if f.name not in BOOKKEEPING and f.type.in_history)
         #: how history turns a JSON value back into this object's Python values
         self.decoders = {f.name: f.type.coerce for f in obj.fields.values()}
 

@@ -58,7 +58,7 @@ def _top_level_reads(catalog: Catalog, object_name: str, source: str | None) -> 
     for path in paths:
         reads.add(path[0])
         field = fields.get(path[0])
-        formula = field.type.field_info(field.name).formula if field is not None else None
+        formula = field.type.formula() if field is not None else None
         if formula is not None and len(path) == 1:
             reads |= _top_level_reads(catalog, object_name, formula)
     return reads
@@ -78,15 +78,15 @@ class RollupIndex:
         grouped: dict[tuple[str, str, str], list[str]] = {}
         for obj in catalog.objects.values():
             for field in obj.fields.values():
-                if field.type_name == "rollup":
-                    kind = field.type
+                kind = field.type.child_summary()
+                if kind is not None:
                     grouped.setdefault((obj.name, kind.child_object, kind.child_lookup),
                                        []).append(field.name)
                     self._aggregates[(obj.name, field.name)] = kind.aggregate
         for (parent, child, lookup), names in grouped.items():
             reads = {lookup}
             for name in names:
-                kind = catalog.fields(parent)[name].type
+                kind = catalog.fields(parent)[name].type.child_summary()
                 reads |= _top_level_reads(catalog, child, kind.field)
                 reads |= _top_level_reads(catalog, child, kind.filter)
             self._feeds.setdefault(child, []).append(
@@ -117,7 +117,7 @@ class RollupIndex:
                 .values(values))
 
     def _aggregate(self, feed: Feed, name: str, parent: Table):
-        kind = self.catalog.fields(feed.parent)[name].type
+        kind = self.catalog.fields(feed.parent)[name].type.child_summary()
         # an alias, so a roll-up over the object's own records (account.parent) stays apart
         # from the table being updated
         child = self.tables[feed.child].alias("rollup_child")

@@ -26,7 +26,7 @@ def table_name(object_name: str) -> str:
 
 def lookup_target(field: Field) -> str | None:
     """The object a stored field references (a lookup's ``to``), else None."""
-    return field.type.field_info(field.name).target
+    return field.type.references()
 
 
 def _columns(obj: ObjectType) -> list[Column]:
@@ -49,7 +49,7 @@ def unique_index_name(object_name: str, field_name: str) -> str:
 
 def casefold_unique(field: Field) -> bool:
     """Does this field's uniqueness ignore case? (METADATA.md: email does.)"""
-    return field.type_name == "email"
+    return field.type.unique_ignores_case
 
 
 def _unique_indexes(obj: ObjectType, table: Table) -> list[Index]:

@@ -20,7 +20,7 @@ Adding a field type is one class here (or in a plugin) plus registering it throu
 
 from __future__ import annotations
 
-from .base import COMMON_KEYS, CatalogView, FieldType, TypeProblem, param
+from .base import COMMON_KEYS, CatalogView, ChildSummary, FieldType, TypeProblem, param
 from .choices import BooleanType, MultiPicklistType, PicklistType
 from .computed import AutoNumberType, FormulaType, RollupType
 from .dates import DatetimeType, DateType
@@ -31,7 +31,7 @@ from .text import EmailType, LongTextType, PhoneType, TextType, UrlType
 from ..values import FieldValueError
 
 __all__ = [
-    "COMMON_KEYS", "CatalogView", "FieldType", "param", "FieldTypeRegistry", "FieldValueError", "TypeProblem",
+    "COMMON_KEYS", "CatalogView", "ChildSummary", "FieldType", "param", "FieldTypeRegistry", "FieldValueError", "TypeProblem",
     "BUILTIN_FIELD_TYPES", "default_field_types", "register_field_types", "ON_DELETE",
     "TextType", "LongTextType", "EmailType", "PhoneType", "UrlType",
     "IntegerType", "DecimalType", "CurrencyType", "PercentType",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Protocol, Sequence
 
@@ -35,6 +36,21 @@ class TypeProblem:
     key: str
     message: str
     suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    """What a stored summary of child records is computed from: ``aggregate(field)`` over the
+    ``child_object`` records whose ``child_lookup`` is the parent, ``filter`` holding."""
+
+    child_object: str
+    child_lookup: str
+    #: count, sum, min, max or avg
+    aggregate: str
+    #: the child field aggregated (None for count)
+    field: str | None = None
+    #: a boolean expression over the child the counted records satisfy (None: every child)
+    filter: str | None = None
 
 
 class CatalogView(Protocol):
@@ -79,6 +95,10 @@ class FieldType:
     can_be_unique: ClassVar[bool] = True
     #: uniqueness compares values ignoring case (email addresses)
     unique_ignores_case: ClassVar[bool] = False
+    #: the value is assigned on create by ``render`` from a per-field counter (auto_number)
+    numbered_on_create: ClassVar[bool] = False
+    #: changes are written to the record's history (not a roll-up's: it follows other records)
+    in_history: ClassVar[bool] = True
     required_keys: ClassVar[tuple[str, ...]] = ()
     #: one line for the metadata reference
     summary: ClassVar[str] = ""
@@ -143,7 +163,25 @@ class FieldType:
         raise NotImplementedError
 
     def field_info(self, name: str) -> FieldInfo:
-        return FieldInfo(name=name, type=self.ftype)
+        """The field as the formula language sees it."""
+        return FieldInfo(name=name, type=self.ftype, target=self.references(),
+                         formula=self.formula())
+
+    def references(self) -> str | None:
+        """The object whose record id the value holds (a lookup's ``to``, with ``on_delete``)."""
+        return None
+
+    def formula(self) -> str | None:
+        """The expression that computes the value on read (a formula's), else None."""
+        return None
+
+    def child_summary(self) -> ChildSummary | None:
+        """What the value summarises of child records (a roll-up's), recomputed by the store."""
+        return None
+
+    def render(self, counter: int, created: dt.date) -> Any:
+        """The value numbered ``counter``, created on ``created`` (when ``numbered_on_create``)."""
+        raise NotImplementedError(f"a {self.name} field is not numbered on create")
 
     def column_type(self) -> sa.TypeEngine | None:
         """The SQLAlchemy column type of a stored field; None when not stored."""

@@ -10,12 +10,11 @@ from typing import Mapping
 
 from sqlalchemy import types as sa
 
-from metacrm.formula.scope import FieldInfo
 from metacrm.formula.types import RETURN_TYPES, FType
 
 from ..errors import suggest
 from ..values import is_blank, to_text
-from .base import FieldType, TypeProblem, param
+from .base import ChildSummary, FieldType, TypeProblem, param
 from .choices import BooleanType
 from .dates import DatetimeType, DateType
 from .numbers import CurrencyType, DecimalType, IntegerType, PercentType
@@ -50,8 +49,8 @@ class FormulaType(FieldType):
     def ftype(self):
         return FType(self.returns)
 
-    def field_info(self, name):
-        return FieldInfo(name=name, type=self.ftype, formula=self.expression)
+    def formula(self):
+        return self.expression
 
     def column_type(self):
         return None
@@ -85,6 +84,7 @@ class RollupType(FieldType):
     summary = ("A stored summary of child records: from child_object.lookup_field, aggregate "
                "count|sum|min|max|avg, field (not for count), optional filter.")
     accepts_input = False
+    in_history = False
     required_keys = ("from", "aggregate")
     from_: str = param("from", "")
     aggregate: str = param("aggregate", "")
@@ -114,6 +114,10 @@ class RollupType(FieldType):
     @property
     def child_lookup(self) -> str:
         return self.from_.split(".")[1]
+
+    def child_summary(self):
+        return ChildSummary(self.child_object, self.child_lookup, self.aggregate, self.field,
+                            self.filter)
 
     @property
     def ftype(self):
@@ -171,7 +175,7 @@ class RollupType(FieldType):
             if not view.is_broken(child.name, self.child_lookup):
                 view.problem("from", f"object '{child.name}' has no field '{self.child_lookup}'",
                              suggest(self.child_lookup, child.fields))
-        elif getattr(lookup.type, "to", None) != view.object_name or lookup.type.name != "lookup":
+        elif lookup.type.references() != view.object_name:
             view.problem("from", f"'{self.from_}' is not a lookup to '{view.object_name}'")
         if self.field is not None:
             target = child.fields.get(self.field)
@@ -199,6 +203,7 @@ class AutoNumberType(FieldType):
     summary = ("A text numbered on create from format: {0000} the counter (zero-padded), "
                "{YYYY} {MM} {DD} the creation date.")
     accepts_input = False
+    numbered_on_create = True
     format: str = param("format", "{0}")
 
     @classmethod

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import types as sa
 
-from metacrm.formula.scope import FieldInfo
 from metacrm.formula.types import FType
 
 from ..errors import suggest
@@ -45,8 +44,8 @@ class LookupType(FieldType):
     def ftype(self):
         return FType.REFERENCE
 
-    def field_info(self, name):
-        return FieldInfo(name=name, type=FType.REFERENCE, target=self.to)
+    def references(self):
+        return self.to
 
     def column_type(self):
         return sa.String(64)

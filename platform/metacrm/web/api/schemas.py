@@ -43,8 +43,7 @@ def _metadata(field: Field) -> dict:
         field.help or field.description,
         f"Required when `{field.required_when}`." if field.required_when else None,
         f"Read-only when `{field.read_only_when}`." if field.read_only_when else None,
-        f"Computed: `{field.type.settings()['expression']}`." if field.type_name == "formula"
-        else None,
+        f"Computed: `{field.type.formula()}`." if field.type.formula() is not None else None,
     ]))
     return {"title": field.label, "description": description or None,
             "x_field_type": field.type_name}
