@@ -6,10 +6,17 @@ deploy does to data already stored, whatever wrote it.)
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import re
+import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
+from typing import Iterator
 
-from sqlalchemy import func, inspect, insert, select, text
+from sqlalchemy import event, func, inspect, insert, select, text
+from sqlalchemy.engine import Engine
 
 from metacrm.meta import Catalog, load_files
 from metacrm.store import Database, build_tables
@@ -85,3 +92,48 @@ def indexes(db: Database, table: str) -> set[str]:
 def tables(db: Database) -> set[str]:
     with db.read() as conn:
         return set(inspect(conn).get_table_names())
+
+
+# -- counting what a deploy does (plan once) --------------------------------------------------
+
+#: what planning runs, by counter name: (module, function); every binding of the function in
+#: metacrm's modules is wrapped (``from x import f`` copies it into the importer)
+PLANNING = {
+    "diff": ("metacrm.meta.diff", "diff"),
+    "find_risks": ("metacrm.store.risks", "find_risks"),
+    "load_package": ("metacrm.meta.loader", "load_package"),
+    "stored_loads": ("metacrm.store.versions", "load"),
+}
+
+
+@contextlib.contextmanager
+def counting_planning() -> Iterator[Counter]:
+    """Counts, while inside: diffs, risk searches, packages loaded from folders, stored
+    versions read (with their files), and ``count(…)`` SQL statements (``count_queries``:
+    the risks' counts), on every engine."""
+    calls: Counter = Counter()
+    patched: list[tuple[object, str, object]] = []
+    for key, (module_name, name) in PLANNING.items():
+        original = getattr(importlib.import_module(module_name), name)
+
+        def counted(*args, __key=key, __original=original, **kwargs):
+            calls[__key] += 1
+            return __original(*args, **kwargs)
+
+        for module in list(sys.modules.values()):
+            if getattr(module, "__name__", "").startswith("metacrm") \
+                    and getattr(module, name, None) is original:
+                patched.append((module, name, original))
+                setattr(module, name, counted)
+
+    def on_sql(conn, cursor, statement, parameters, context, executemany):
+        if re.search(r"\bcount\(", statement, re.IGNORECASE):
+            calls["count_queries"] += 1
+
+    event.listen(Engine, "before_cursor_execute", on_sql)
+    try:
+        yield calls
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_sql)
+        for module, name, original in patched:
+            setattr(module, name, original)

@@ -153,7 +153,8 @@ def test_a_plan_made_before_another_deploy_is_refused(deployed):
     db, _ = deployed
     plan = deployment.plan(db, v2())
     deployment.apply(db, catalog({"account": ACCOUNT, "contact": CONTACT}, version="1.0.1"))
-    with pytest.raises(deployment.DeployConflict, match="version 2 was deployed since the plan"):
+    with pytest.raises(deployment.DeployConflict, match="^version 2 was deployed since this "
+                       "plan was made against version 1: plan again$"):
         deployment.apply(db, plan, allow_destructive=True)
 
 

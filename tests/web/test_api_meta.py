@@ -141,3 +141,74 @@ def test_documents_may_be_json_objects(site):
     files = _with(_files(site), "objects/receipt.yaml", document)
     plan = admin.post("/api/v1/meta/plan", json={"files": files}).get_json()
     assert any(c["name"] == "receipt" for c in plan["changes"])
+
+
+PARCEL = """kind: object
+name: parcel
+label: Parcel
+title: code
+fields:
+  code:   {type: text}
+  weight: {type: integer}
+  note:   {type: text}
+"""
+
+
+def test_apply_plans_once(site):
+    """One diff and one round of risk counts per apply (the plan is applied, not made again)."""
+    from deploy_helpers import counting_planning
+
+    admin = site.admin()
+    files = _with(_files(site), "objects/parcel.yaml", PARCEL)
+    assert admin.post("/api/v1/meta/apply", json={"files": files}).status_code == 200
+    create(site.user(), "parcel", {"code": tag(), "note": "keep me"})
+    riskier = _with(files, "objects/parcel.yaml", PARCEL.replace("  note:   {type: text}\n", "")
+                    .replace("{type: integer}", "{type: integer, required: true}"))
+    with counting_planning() as planned:
+        plan = admin.post("/api/v1/meta/plan", json={"files": riskier}).get_json()
+    assert sorted(r["kind"] for r in plan["risks"]) == ["drop_field", "required"]
+    with counting_planning() as calls:
+        applied = admin.post("/api/v1/meta/apply", json={"files": riskier, "base": plan["base"],
+                                                          "allow_destructive": True})
+    assert applied.status_code == 200, applied.get_data(as_text=True)
+    assert applied.get_json()["risks"] == plan["risks"]
+    assert calls["diff"] == calls["find_risks"] == 1
+    assert calls["count_queries"] == planned["count_queries"] > 0
+
+
+def test_a_deploy_in_between_plan_and_apply_is_a_409_conflict(site, monkeypatch):
+    from metacrm.meta import load_files
+    from metacrm.store import deploy as deployment, versions
+
+    admin = site.admin()
+    files = _files(site)
+    crate = _with(files, "objects/crate.yaml", PARCEL.replace("parcel", "crate")
+                  .replace("Parcel", "Crate"))
+    with_box = _with(files, "objects/box.yaml", PARCEL.replace("parcel", "box")
+                     .replace("Parcel", "Box"))
+    before = _version(site)
+    real = deployment.plan
+
+    def plan_then_race(db, catalog):
+        made = real(db, catalog)
+        deployment.apply(db, load_files(with_box, "crm"), deployed_by="someone else")
+        return made
+
+    monkeypatch.setattr(deployment, "plan", plan_then_race)
+    body = problem(admin.post("/api/v1/meta/apply", json={"files": crate}), 409)
+    monkeypatch.undo()
+    assert body["type"] == "urn:metacrm:problem:deploy-conflict"
+    assert body["detail"] == (f"version {before + 1} was deployed since this plan was made "
+                              f"against version {before}: plan again")
+    assert (body["base"], body["current_version"]) == (before, before + 1)
+    with site.db.read() as conn:
+        assert versions.latest_number(conn) == before + 1  # the other deploy only
+    assert "crate" not in site.runtime.catalog.objects
+    assert "box" in site.runtime.catalog.objects
+    # a stale base is the same conflict; a base that is no number is a 422
+    stale = problem(admin.post("/api/v1/meta/apply", json={"files": crate, "base": before}), 409)
+    assert stale["type"] == "urn:metacrm:problem:deploy-conflict"
+    assert (stale["base"], stale["current_version"]) == (before, before + 1)
+    assert "crate" not in site.runtime.catalog.objects
+    problem(admin.post("/api/v1/meta/apply", json={"files": crate, "base": str(before + 1)}),
+            422)

@@ -2,13 +2,15 @@
 
     metacrm init
     metacrm deploy metadata/crm --dry-run          # the plan: changes, DDL, risks
-    metacrm deploy metadata/crm                    # plan, then apply in one transaction
+    metacrm deploy metadata/crm                    # plan (once), then apply it in one transaction
     metacrm versions
     metacrm rollback 3
     metacrm export out/                            # out/crm/… as deployed
 
 Exit codes: 0 done (or nothing to do), 1 invalid metadata or a failed deploy (nothing
-changed), 2 wrong usage, 3 refused because the plan is risky (``--allow-destructive``).
+changed), 2 wrong usage, 3 not applied and nothing changed: refused because the plan is risky
+(``--allow-destructive``), or a conflict (another deploy came in between the plan and the
+apply: run it again to plan again). ``--json`` tells them apart (``refused`` / ``conflict``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from ..store import versions
 from .app import main, open_database
 from .metadata import load_or_exit
 
-EXIT_FAILED, EXIT_REFUSED = 1, 3
+EXIT_FAILED = 1
+#: refused (risky) or a conflict (planned against a version no longer in force): not applied
+EXIT_REFUSED = EXIT_CONFLICT = 3
 
 
 def _fail(message: str, as_json: bool = False, code: int = EXIT_FAILED, **extra: Any) -> None:
@@ -48,6 +52,9 @@ def _guarded(as_json: bool, action: Callable[[], None]) -> None:
     except deployment.DeployRefused as refused:
         _fail(str(refused) + "\n(use --allow-destructive to go ahead)", as_json, EXIT_REFUSED,
               plan=refused.plan.to_json(), refused=True)
+    except deployment.DeployConflict as conflict:
+        _fail(str(conflict), as_json, EXIT_CONFLICT, conflict=True, base=conflict.base,
+              current_version=conflict.current)
     except (deployment.DeployError, versions.UnknownVersion, versions.StoredVersionInvalid,
             ExportError) as error:
         _fail(str(error), as_json)
@@ -89,6 +96,8 @@ def _run_deploy(ctx: click.Context, catalog: Catalog, *, dry_run: bool, allow_de
         return
     if not as_json:
         click.echo(plan.describe())
+    # the plan printed is the plan applied (not made again): apply checks, under the deploy
+    # lock, that its base is still the version in force (DeployConflict: exit 3)
     applied = deployment.apply(db, plan, allow_destructive=allow_destructive,
                                deployed_by=_deployer(deployed_by), note=note)
     version = applied.version

@@ -6,10 +6,15 @@
     result.version.number                    # None when the plan was empty
     deploy.rollback(db, 3)                   # version 3's files, planned and applied again
 
-``apply`` runs in ONE transaction: it takes the deploy lock, makes the plan again against the
-data as it is now (another deploy or new records may have come in since ``plan``), refuses
-risks unless ``allow_destructive``, runs every DDL step and stores the new version. Any
-failure rolls all of it back: the old version stays in force and no table is half-changed.
+``apply`` runs in ONE transaction: it takes the deploy lock, checks that the version the plan
+was made against (``plan.base``: its number and content, or nothing deployed) is still the
+version in force (DeployConflict otherwise: plan again), refuses risks unless
+``allow_destructive``, runs the plan's DDL steps and stores the new version. The plan is
+applied as it was made: it is not made again, and its risks are the ones counted by ``plan``
+(what the user saw and agreed to; records written in between are not counted again, see
+docs/operations.md). ``apply(db, catalog)`` is the shortcut that makes the plan inside the
+transaction, once, and applies it. Any failure rolls all of it back: the old version stays in
+force and no table is half-changed.
 A fresh database is initialised by the first deploy, in the same transaction.
 
 SQLite: a table rebuilt by batch mode is dropped and replaced; with foreign keys enforced,
@@ -25,7 +30,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterator
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
 from ..meta import Catalog
 from ..meta.diff import CatalogDiff, diff
@@ -60,7 +65,25 @@ class DeployRefused(DeployError):
 
 
 class DeployConflict(DeployError):
-    """Another deploy happened since the plan was made."""
+    """The version in force is not the one the plan was made against: plan again.
+
+    ``base`` is the number the plan was made against (None: nothing deployed), ``current``
+    the number in force now (None: nothing deployed)."""
+
+    def __init__(self, base: int | None, current: int | None, *, other_content: bool = False):
+        self.base = base
+        self.current = current
+        against = f"version {base}" if base is not None else "an empty database"
+        if other_content:
+            message = (f"the version {current} in force is not the version {base} this plan "
+                       "was made against (its content differs: a plan made on another "
+                       "database?)")
+        elif current is not None and (base is None or current > base):
+            message = f"version {current} was deployed since this plan was made against {against}"
+        else:
+            in_force = f"version {current} is" if current is not None else "nothing is deployed"
+            message = f"this plan was made against {against}, but {in_force} in force"
+        super().__init__(message + ": plan again")
 
 
 class DeployFailed(DeployError):
@@ -174,33 +197,44 @@ def plan(db: Database, catalog: Catalog) -> Plan:
 
 def apply(db: Database, plan_or_catalog: Plan | Catalog, *, allow_destructive: bool = False,
           deployed_by: str | None = None, note: str | None = None) -> Applied:
-    """Make the catalog the version in force (see the module's docstring).
+    """Apply the plan, as it was made (see the module's docstring); given a Catalog, plan it
+    inside the transaction first (once).
 
-    Given a Plan, the version in force must still be the plan's ``base`` (DeployConflict
-    otherwise). Raises DeployRefused for risks without ``allow_destructive``, DeployFailed
-    when a step fails; in every case nothing has changed.
+    Raises DeployConflict when the version in force is no longer the plan's ``base``,
+    DeployRefused for risks without ``allow_destructive``, DeployFailed when a step fails;
+    in every case nothing has changed.
     """
-    given = plan_or_catalog if isinstance(plan_or_catalog, Plan) else None
-    catalog = given.catalog if given is not None else plan_or_catalog
-    assert isinstance(catalog, Catalog)
     with _deploy_transaction(db) as conn:
         SYSTEM_METADATA.create_all(conn)  # a fresh database: initialised in this transaction
-        fresh = make_plan(conn, catalog)
-        if given is not None and _number(fresh.base) != _number(given.base):
-            raise DeployConflict(
-                f"version {_number(fresh.base)} was deployed since the plan was made over "
-                f"version {_number(given.base)}: plan again")
-        if fresh.empty:
-            return Applied(fresh, None)
-        if fresh.risky and not allow_destructive:
-            raise DeployRefused(fresh)
+        if isinstance(plan_or_catalog, Plan):
+            plan = plan_or_catalog
+            _check_base(conn, plan)
+        else:
+            plan = make_plan(conn, plan_or_catalog)
+        if plan.empty:
+            return Applied(plan, None)
+        if plan.risky and not allow_destructive:
+            raise DeployRefused(plan)
         context = StepContext(conn)
-        for step in fresh.steps:
+        for step in plan.steps:
             _run_step(context, step)
-        version = versions.save(conn, catalog, deployed_by=deployed_by, note=note,
-                                changes=tuple(str(change) for change in fresh.changes.changes))
+        version = versions.save(conn, plan.catalog, deployed_by=deployed_by, note=note,
+                                changes=tuple(str(change) for change in plan.changes.changes))
         _check_foreign_keys(conn)
-    return Applied(fresh, version)
+    return Applied(plan, version)
+
+
+def _check_base(conn: Connection, plan: Plan) -> None:
+    """DeployConflict unless the version in force is the one ``plan`` was made against
+    (one indexed row read: the newest number and its content hash)."""
+    table = versions.meta_versions
+    row = conn.execute(select(table.c.number, table.c.content_hash)
+                       .order_by(table.c.number.desc()).limit(1)).first()
+    current = row.number if row is not None else None
+    if current != _number(plan.base):
+        raise DeployConflict(_number(plan.base), current)
+    if row is not None and plan.base is not None and row.content_hash != plan.base.content_hash:
+        raise DeployConflict(_number(plan.base), current, other_content=True)
 
 
 def rollback(db: Database, number: int, *, allow_destructive: bool = False,

@@ -9,9 +9,12 @@ A package travels as ``files``: package name -> relative path -> the document, e
 YAML text (exactly what ``metacrm export`` writes) or the document as a JSON object.
 ``package`` names the root package when several are given. The plan and its JSON are the
 CLI's (``metacrm deploy --json``): the same ``deploy.plan``/``deploy.apply`` and
-``deploy.report``. Invalid metadata is a 422 with the loader's errors; a risky plan is
-refused with 409 (and the plan) unless ``allow_destructive``; ``base`` (the ``base`` of a
-plan fetched before) makes the apply fail with 409 if another deploy came first.
+``deploy.report``; apply plans once and applies that plan. Invalid metadata is a 422 with
+the loader's errors; a risky plan is refused with 409 (and the plan) unless
+``allow_destructive``; a plan made against a version no longer in force is a 409
+``deploy-conflict`` (with ``base`` and ``current_version``): given ``base`` (the ``base`` of
+a plan fetched before), when another deploy came after that plan; always, when one came in
+between this request's plan and its apply.
 """
 
 from __future__ import annotations
@@ -140,6 +143,13 @@ def plan_package():
                                            refused=plan.risky and not allow))
 
 
+def _base(body: dict) -> int | None:
+    base = body.get("base")
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool)):
+        raise _invalid("base", "must be a version number (or null: nothing deployed)")
+    return base
+
+
 def apply_package():
     actor = admin_actor()
     body = json_object()
@@ -147,22 +157,23 @@ def apply_package():
     note = body.get("note")
     if note is not None and not isinstance(note, str):
         raise _invalid("note", "must be text")
+    expected = _base(body)
     catalog = _catalog(body)
     db = _db()
     try:
         plan = deployment.plan(db, catalog)
-        base = plan.base.number if plan.base else None
-        if "base" in body and body["base"] != base:
-            raise deployment.DeployConflict(
-                f"the plan was made over version {body['base']}, but version {base} is in "
-                "force: plan again")
+        planned = plan.base.number if plan.base else None
+        if "base" in body and expected != planned:
+            raise deployment.DeployConflict(expected, planned)
+        # applied as planned: apply checks, under the deploy lock, that plan.base is in force
         applied = deployment.apply(db, plan, allow_destructive=allow,
                                    deployed_by=actor.username, note=note)
     except deployment.DeployRefused as refused:
         raise ApiProblem(409, str(refused), slug="deploy-refused", refused=True,
                          plan=refused.plan.to_json()) from None
     except deployment.DeployConflict as conflict:
-        raise ApiProblem(409, str(conflict), slug="deploy-conflict") from None
+        raise ApiProblem(409, str(conflict), slug="deploy-conflict", base=conflict.base,
+                         current_version=conflict.current) from None
     except deployment.DeployFailed as failed:
         # e.g. a unique index the data does not allow: nothing changed
         raise ApiProblem(409, str(failed), slug="deploy-failed", step=failed.step) from None
