@@ -11,11 +11,9 @@ from pg_support import create_schema, drop_schema, schema_url, unique_schema
 
 from metacrm.automation.approvals import ENGINE, inbox, requests_for_record
 from metacrm.cli import main
-from metacrm.plugins import make_plugin_manager
-from metacrm.runtime import RecordService
-from metacrm.runtime.accounts import Accounts
-from metacrm.store import Database, build_tables
-from metacrm.store.versions import current
+from metacrm.automation import plugin_manager
+from metacrm.runtime import Runtimes
+from metacrm.store import Database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -46,11 +44,8 @@ def test_the_sample_data_runs_the_discount_approval(url):
 
     db = Database.from_url(url)
     try:
-        with db.read() as conn:
-            deployed = current(conn)
-        service = RecordService(db, deployed.catalog, build_tables(deployed.catalog),
-                                metadata_version=deployed.number, plugins=make_plugin_manager())
-        accounts = Accounts(service)
+        runtime = Runtimes(db, plugins=plugin_manager()[0]).current()
+        service, accounts = runtime.service, runtime.accounts
         team = {name: accounts.actor(accounts.find_user(name)["id"])
                 for name in ("mia", "sam", "fay", "finn")}
         assert team["sam"] is not None and "sales_manager" in team["mia"].roles

@@ -13,9 +13,9 @@ from pg_support import deployed_database, drop_schema, postgres_database, unique
 
 from metacrm.formula import Environment
 from metacrm.meta import load_files
-from metacrm.plugins import make_plugin_manager
-from metacrm.runtime import Actor, RecordService
-from metacrm.store import Database, approvals, build_tables
+from metacrm.automation import plugin_manager
+from metacrm.runtime import Actor, Runtime
+from metacrm.store import Database, approvals
 from metacrm.store.history import HISTORY
 from metacrm.store.outbox import ATTEMPTS, OUTBOX, RUNS
 
@@ -39,9 +39,8 @@ def clock():
 def service(backend, clock):
     db, _url, version = backend
     _empty(db)
-    return RecordService(db, version.catalog, build_tables(version.catalog),
-                         metadata_version=version.number, env=Environment(clock=clock),
-                         plugins=make_plugin_manager(load_entry_points=False))
+    return Runtime(db, version.catalog, number=version.number, env=Environment(clock=clock),
+                   plugins=plugin_manager(load_entry_points=False)[0]).service
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from metacrm.meta import load_package
-from metacrm.plugins import make_plugin_manager
+from metacrm.automation import plugin_manager
 from metacrm.runtime import Actor
 from metacrm.store import Database
 from metacrm.store import deploy as deployment
@@ -51,7 +51,7 @@ class CrmSite:
 def make_crm_site(db: Database) -> CrmSite:
     deployment.apply(db, load_package(CRM), deployed_by="tests")
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "SECRET_KEY": "tests"},
-                     db=db, plugins=make_plugin_manager())
+                     db=db, plugins=plugin_manager()[0])
     site = CrmSite(db, app)
     accounts = site.runtime.accounts
     for username, roles, manager, admin in TEAM:

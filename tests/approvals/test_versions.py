@@ -9,9 +9,8 @@ from approval_helpers import PROCESSES, package_files
 from metacrm.automation.approvals import ENGINE, request_detail
 from metacrm.formula import Environment
 from metacrm.meta import load_files
-from metacrm.plugins import make_plugin_manager
-from metacrm.runtime import RecordInvalid, RecordService
-from metacrm.store import build_tables
+from metacrm.automation import plugin_manager
+from metacrm.runtime import RecordInvalid, Runtime
 from metacrm.store.deploy import apply, plan
 
 
@@ -34,9 +33,8 @@ def test_pending_requests_finish_under_their_version(backend, service, users, cl
         "under the process as it was when submitted"]
     assert "notes:" in planned.describe()
     version = apply(db, catalog).version
-    new = RecordService(db, version.catalog, build_tables(version.catalog),
-                        metadata_version=version.number, env=Environment(clock=clock),
-                        plugins=make_plugin_manager(load_entry_points=False))
+    new = Runtime(db, version.catalog, number=version.number, env=Environment(clock=clock),
+                  plugins=plugin_manager(load_entry_points=False)[0]).service
 
     # the old request still needs 2 approvals; a new one needs 1
     assert ENGINE.decide(new, users["fin"], request["id"], "approve")["status"] == "pending"
@@ -61,9 +59,8 @@ def test_a_removed_process_still_locks_its_pending_records(backend, service, use
     files = package_files(without)
     del files["appr"]["workflows/auto.yaml"]  # it submits to the removed process
     version = apply(db, load_files(files)).version
-    new = RecordService(db, version.catalog, build_tables(version.catalog),
-                        metadata_version=version.number, env=Environment(clock=clock),
-                        plugins=make_plugin_manager(load_entry_points=False))
+    new = Runtime(db, version.catalog, number=version.number, env=Environment(clock=clock),
+                  plugins=plugin_manager(load_entry_points=False)[0]).service
     assert "manager" not in new.catalog.approval_processes
     with pytest.raises(RecordInvalid, match="locked while approval request"):
         new.update("deal", d["id"], {"amount": 5}, users["ann"])

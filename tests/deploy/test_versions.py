@@ -8,6 +8,7 @@ from sqlalchemy import event, update
 from deploy_helpers import catalog, deploy, files
 
 from metacrm.meta import load_files
+from metacrm.runtime import Runtimes
 from metacrm.store import Database, versions
 from metacrm.store import deploy as deployment
 
@@ -91,12 +92,12 @@ def _statements(db: Database) -> list[str]:
     return seen
 
 
-def test_registry_notices_a_new_version_with_one_integer_read(db, tmp_path):
-    registry = versions.CatalogRegistry(db)
-    assert registry.current() is None and registry.catalog() is None
+def test_runtimes_notice_a_new_version_with_one_integer_read(db, tmp_path):
+    registry = Runtimes(db)
+    assert registry.current() is None
     deploy(db, deal())
     first = registry.current()
-    assert first.number == 1 and registry.catalog() is first.catalog
+    assert first.number == 1 and registry.current() is first
     seen = _statements(db)
     assert registry.current() is first
     queries = [s for s in seen if not s.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
@@ -115,8 +116,8 @@ def test_registry_notices_a_new_version_with_one_integer_read(db, tmp_path):
     assert third.number == 3 and third.catalog is first.catalog
 
 
-def test_registry_reads_through_the_callers_connection(db):
+def test_runtimes_read_through_the_callers_connection(db):
     deploy(db, deal())
-    registry = versions.CatalogRegistry(db)
+    registry = Runtimes(db)
     with db.read() as conn:
         assert registry.current(conn).number == 1

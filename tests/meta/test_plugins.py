@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from meta_helpers import REPO, load_errors, write_package
 
 from metacrm.formula.types import FType
-from metacrm.meta import FieldTypeRegistry, FieldValueError, load_package
+from metacrm.meta import FieldTypeRegistry, FieldValueError, Vocabulary, load_package
 from metacrm.meta.fieldtypes import TextType, param
 from metacrm.plugins import DEFAULT_PLUGINS, hookspecs, make_plugin_manager
 from metacrm.plugins.hookspecs import hookimpl
@@ -72,7 +72,7 @@ def test_a_plugin_field_type_works_end_to_end(tmp_path):
           shade: {type: color, palette: web, default: '#00ff00'}
           shout: {type: formula, returns: text, expression: 'upper(shade)'}
         """})
-    catalog = load_package(folder, field_types=registry)
+    catalog = load_package(folder, Vocabulary(registry))
     shade = catalog.fields("can")["shade"]
     assert shade.type.palette == "web" and shade.default == "#00ff00" and shade.ftype is FType.TEXT
     assert load_errors(folder) == [  # the default registry has no colour type

@@ -15,7 +15,7 @@ from runtime_helpers import FIXED_NOW, RECORDS, clean, make_user
 
 from metacrm.formula import Environment
 from metacrm.meta import load_package
-from metacrm.runtime import Actor, RecordService
+from metacrm.runtime import Actor, Runtime
 from metacrm.store import Database, build_tables, init_database
 
 
@@ -66,8 +66,7 @@ def db(backend, tables):
 
 @pytest.fixture
 def service(db, catalog, tables, env):
-    object_tables = {name: t for name, t in tables.items() if name != "__metadata__"}
-    return RecordService(db, catalog, object_tables, metadata_version=3, env=env)
+    return Runtime(db, catalog, number=3, env=env).service
 
 
 @pytest.fixture

@@ -41,15 +41,3 @@ def test_nothing_is_compiled_per_request(service, ann, checks):
     for i in range(1, 6):
         work(service, ann, i)
     assert len(checks) == compiled
-
-
-def test_a_second_service_of_the_same_catalog_shares_the_write_rules(service, ann, checks):
-    """Write rules depend on the catalog alone; query plans also on the tables, so a new
-    service (with its own tables) plans its queries again, but compiles no write rule."""
-    from metacrm.formula.typecheck import Usage
-    from metacrm.runtime import RecordService
-    work(service, ann, 0)
-    other = RecordService(service.db, service.catalog, service.tables, env=service.env)
-    writes = len([c for c in checks if Usage.WRITE in c])
-    work(other, ann, 1)
-    assert len([c for c in checks if Usage.WRITE in c]) == writes

@@ -9,7 +9,7 @@ from runtime_helpers import snapshot
 
 from metacrm.plugins import make_plugin_manager
 from metacrm.plugins.hookspecs import hookimpl
-from metacrm.runtime import RecordInvalid, RecordService
+from metacrm.runtime import RecordInvalid, Runtime
 
 
 class Recorder:
@@ -44,8 +44,7 @@ def recorder():
 def hooked(service, recorder):
     pm = make_plugin_manager(load_entry_points=False)
     pm.register(recorder)
-    return RecordService(service.db, service.catalog, service.tables, env=service.env,
-                         metadata_version=5, plugins=pm)
+    return Runtime(service.db, service.catalog, env=service.env, number=5, plugins=pm).service
 
 
 @pytest.fixture
@@ -76,7 +75,7 @@ def test_hook_values_are_checked(hooked, recorder, ann, acme):
             change.record["ref"] = "X"
     pm = make_plugin_manager(load_entry_points=False)
     pm.register(Bad())
-    bad = RecordService(hooked.db, hooked.catalog, hooked.tables, plugins=pm)
+    bad = Runtime(hooked.db, hooked.catalog, plugins=pm).service
     with pytest.raises(RecordInvalid) as caught:
         bad.create("deal", {"title": "D", "company": acme["id"]}, ann)
     assert caught.value.messages == {"quantity": ["expected a whole number, got 'many'"],
@@ -90,7 +89,7 @@ def test_after_save_failure_rolls_everything_back(service, ann, acme):
             raise RuntimeError("no")
     pm = make_plugin_manager(load_entry_points=False)
     pm.register(Fail())
-    failing = RecordService(service.db, service.catalog, service.tables, plugins=pm)
+    failing = Runtime(service.db, service.catalog, plugins=pm).service
     before = snapshot(service.db, service)
     with pytest.raises(RuntimeError):
         failing.create("deal", {"title": "D", "company": acme["id"], "amount": 5}, ann)
@@ -104,10 +103,10 @@ def test_after_save_may_write_more_in_the_same_transaction(service, ann, acme):
             if change.object == "deal" and change.operation == "create":
                 change.service.create("line", {"product": "setup", "deal": change.record_id,
                                                "total": 10}, change.actor,
-                                      conn=change.connection)
+                                      tx=change.tx)
     pm = make_plugin_manager(load_entry_points=False)
     pm.register(FollowUp())
-    follow = RecordService(service.db, service.catalog, service.tables, plugins=pm)
+    follow = Runtime(service.db, service.catalog, plugins=pm).service
     deal = follow.create("deal", {"title": "D", "company": acme["id"]}, ann)
     assert follow.get("deal", deal["id"])["line_total"] == 10
     assert follow.get("company", acme["id"])["line_total"] == 10
@@ -120,7 +119,7 @@ def test_after_commit_errors_are_logged_not_raised(service, ann, caplog):
             raise RuntimeError("mail server down")
     pm = make_plugin_manager(load_entry_points=False)
     pm.register(Loud())
-    loud = RecordService(service.db, service.catalog, service.tables, plugins=pm)
+    loud = Runtime(service.db, service.catalog, plugins=pm).service
     company = loud.create("company", {"name": "Kept"}, ann)
     assert loud.get("company", company["id"])["name"] == "Kept"
     assert "record_after_commit failed" in caplog.text
@@ -134,14 +133,14 @@ def test_delete_calls_the_hooks(hooked, recorder, ann, acme):
 
 
 def test_one_transaction_for_several_writes(hooked, recorder, ann):
-    with hooked.transaction() as conn:
-        hooked.create("company", {"name": "A"}, ann, conn=conn)
-        hooked.create("company", {"name": "B"}, ann, conn=conn)
+    with hooked.transaction() as tx:
+        hooked.create("company", {"name": "A"}, ann, tx=tx)
+        hooked.create("company", {"name": "B"}, ann, tx=tx)
         assert not [c for c in recorder.calls if c[0] == "commit"]
     assert [c for c in recorder.calls if c[0] == "commit"] == [("commit", "create", "company")] * 2
 
 
 def test_a_foreign_connection_is_refused(service, ann):
     with service.db.write() as conn:
-        with pytest.raises(ValueError, match="transaction"):
-            service.create("company", {"name": "A"}, ann, conn=conn)
+        with pytest.raises(TypeError, match="transaction"):
+            service.create("company", {"name": "A"}, ann, tx=conn)

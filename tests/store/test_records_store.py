@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from pg_support import drop_schema, postgres_database, unique_schema
 
 from metacrm.meta import load_package
+from metacrm.formula import Environment
 from metacrm.store import Database, build_tables, init_database
 from metacrm.store import counters
 from metacrm.store.history import HISTORY, decode_values, history_row, read_history, write_history
@@ -230,9 +231,9 @@ def test_cursors_round_trip_and_refuse_tampering(db, tables, catalog):
     plan = QueryPlan(catalog, tables, db.dialect, "part", fields=["label", "weight", "big"],
                      sort="-weight,label")
     with db.read() as conn:
-        first = plan.page(conn, limit=4)
+        first = plan.page(conn, Environment(), limit=4)
         assert plan.decode_cursor(first.next_cursor)[-1] == first.records[-1]["id"]
-        rest = plan.page(conn, limit=4, cursor=first.next_cursor)
+        rest = plan.page(conn, Environment(), limit=4, cursor=first.next_cursor)
     assert [r["weight"] for r in first.records + rest.records] == sorted(
         (Decimal(i) / 4 for i in range(6)), reverse=True)
     for bad in ("", "x", first.next_cursor[:-3] + "AAA"):
@@ -257,5 +258,5 @@ def test_count_and_filter(db, tables, catalog):
     plan = QueryPlan(catalog, tables, db.dialect, "part", filter="big and gadget.name == 'A'",
                      fields=["weight"])
     with db.read() as conn:
-        page = plan.page(conn, count=True)
+        page = plan.page(conn, Environment(), count=True)
     assert page.count == 1 and [r["weight"] for r in page.records] == [15]  # weight > 10

@@ -48,7 +48,7 @@ def test_the_document_is_built_once_per_version(site):
     client = site.user()
     client.get("/api/openapi.json")
     runtime = site.runtime
-    cached = runtime.derived("api.openapi", lambda: pytest.fail("built again"))
+    cached = runtime.part("api.openapi", lambda: pytest.fail("built again"))
     assert client.get("/api/openapi.json").get_json() == cached
 
 

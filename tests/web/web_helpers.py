@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metacrm.meta import load_package
-from metacrm.plugins import make_plugin_manager
+from metacrm.automation import plugin_manager
 from metacrm.store import Database
 from metacrm.store import deploy as deployment
 from metacrm.web import create_app
@@ -58,7 +58,7 @@ def make_site(db: Database, package: Path = CRM, **config) -> Site:
     deployment.apply(db, load_package(package), deployed_by="tests")
     # no broker: outbox rows stay in the table (the automation tests deliver them)
     app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "SECRET_KEY": "tests",
-                      **config}, db=db, plugins=make_plugin_manager())
+                      **config}, db=db, plugins=plugin_manager()[0])
     runtime = app.extensions["metacrm"].runtime()
     accounts = runtime.accounts
     roles = [r for r in ("sales_rep",) if r in runtime.catalog.roles]

@@ -9,7 +9,7 @@ outbox). Built-ins and plugins register through the same ``register_actions`` ho
         def deliver(self, payload, delivery): ...   # in the worker; raise to retry
 
 A type of phase BEFORE changes ``run.record`` before it is checked and saved; AFTER runs
-inside the transaction once the record is saved (``run.service`` with ``conn=run.conn``);
+inside the transaction once the record is saved (``run.service`` with ``tx=run.tx``);
 OUTBOX prepares a payload in the transaction and delivers it after commit.
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from ..formula import EvalContext, compile_python
 from ..meta import Catalog
-from ..runtime import Actor, RecordService
+from ..runtime import Actor, RecordService, Transaction
 from .errors import ActionFailed, ActionSkipped
 from .render import RecordView, render_template, to_json
 
@@ -34,7 +34,8 @@ class Run:
     """One workflow run on one record: what its actions see and may use."""
 
     service: RecordService
-    conn: Connection
+    #: the transaction of the save (or of the worker's run): writes join it with ``tx=``
+    tx: Transaction
     actor: Actor
     object: str
     #: create | update | delete | scheduled | periodic
@@ -49,6 +50,10 @@ class Run:
     plugins: Any = None
     #: what the run did, one entry per action, for the run log
     log: list = field(default_factory=list)
+
+    @property
+    def conn(self) -> Connection:
+        return self.tx.conn
 
     @property
     def catalog(self) -> Catalog:
@@ -96,23 +101,20 @@ def compile_values(values: Mapping, catalog: Catalog, object_name: str
     return out
 
 
-#: (on the transaction's connection) values an action writes, keyed (object, id or "+")
-INJECT = "metacrm.automation.inject"
+#: ``change.source`` of the records workflow actions write
+SOURCE = "workflow"
 
 
 def write(run: Run, object_name: str, record_id: str | None, values: dict) -> dict:
     """Create or update a record through the RecordService with values a workflow sets: like
-    ``set_fields`` they are handed to the record's before-save hook, so they are coerced and
-    validated like input and may fill read-only fields (``last_won_on``), as the metadata
-    contract says workflows may."""
-    injected = run.conn.info.setdefault(INJECT, {})
-    injected[(object_name, record_id or "+")] = values
-    try:
-        if record_id is None:
-            return run.service.create(object_name, {}, run.actor, conn=run.conn)
-        return run.service.update(object_name, record_id, {}, run.actor, conn=run.conn)
-    finally:
-        injected.pop((object_name, record_id or "+"), None)
+    ``set_fields`` they are trusted values (coerced and validated like input, but they may
+    fill read-only fields such as ``last_won_on``, as the metadata contract says workflows
+    may), set before the record's own workflows judge their conditions."""
+    if record_id is None:
+        return run.service.create(object_name, {}, run.actor, tx=run.tx, trusted=values,
+                                  source=SOURCE)
+    return run.service.update(object_name, record_id, {}, run.actor, tx=run.tx,
+                              trusted=values, source=SOURCE)
 
 
 def evaluate(values: Mapping[str, Callable[[Run], Any]], run: Run) -> dict:
@@ -237,20 +239,22 @@ class SubmitForApproval(ActionType):
 
     def run(self, run, compiled):
         pm = run.plugins
-        if pm is None:  # the built-in engine has no manager of its own: the installed plugins'
-            from ..plugins import make_plugin_manager
-
-            global _INSTALLED
-            pm = _INSTALLED = _INSTALLED or make_plugin_manager()
-        handled = pm.hook.submit_for_approval(change=run, process=compiled["process"],
+        handled = pm.hook.submit_for_approval(run=run, process=compiled["process"],
                                               workflow=run.workflow) if pm else None
         if not handled:
             raise ActionFailed(f"no approvals engine is installed to take approval process "
                                f"'{compiled['process']}' (the submit_for_approval hook)")
 
 
-_INSTALLED = None
-
 BUILTIN_ACTIONS = (SetFields(), CreateRecord(), UpdateRecord(), SendEmail(), Webhook(),
                    SubmitForApproval())
+
+
+def action_types(pm=None) -> dict[str, ActionType]:
+    """The built-in action types and those the plugins of ``pm`` register, by name."""
+    types = {kind.name: kind for kind in BUILTIN_ACTIONS}
+    if pm is not None:
+        types.update({kind.name: kind for batch in pm.hook.register_actions()
+                      for kind in batch or ()})
+    return types
 

@@ -5,6 +5,7 @@ beat) sweeps.
     app.worker_main(["worker", "--loglevel=INFO"])        # what `metacrm worker` does
     pm, engine = plugin_manager(publisher=app.metacrm_publish)   # web processes: publish
                                                                  # rows right after commit
+    make_celery(settings, make_worker=lambda publish: Worker(settings, db, publisher=publish))
 
 A task carries only the row's id; the row in the database is the truth. A task for a row
 that is delivered (a duplicate publish) or held by another worker does nothing, so the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
+from typing import Callable
 
 from celery import Celery
 
@@ -32,8 +34,12 @@ BATCH = 50
 SWEEP = "metacrm.automation.sweep"
 
 
-def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
-    """A Celery app for ``settings`` (its own instance: nothing global, several may coexist)."""
+def make_celery(settings: Settings,
+                make_worker: Callable[[Callable], Worker] | None = None) -> Celery:
+    """A Celery app for ``settings`` (its own instance: nothing global, several may coexist).
+    ``make_worker(publish)`` builds the Worker its tasks use, in the process that runs them,
+    on first use (by default ``Worker(settings, publisher=publish)``): its workflow engine
+    hands what a run queues to this app's ``publish``."""
     broker = settings.broker_url
     if broker.startswith("sqla+sqlite:///") and not broker.startswith("sqla+sqlite:////"):
         Path(broker[len("sqla+sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -52,12 +58,12 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
         beat_schedule={"metacrm-sweep": {"task": SWEEP, "schedule": settings.sweep_seconds}},
     )
     lock = threading.Lock()
-    holder: dict = {"worker": worker}
+    holder: dict = {"worker": None}
 
     def context() -> Worker:
         with lock:  # built in the worker process on first use, not where the app is made
             if holder["worker"] is None:
-                holder["worker"] = Worker(settings, publisher=publish)
+                holder["worker"] = (make_worker or _default_worker(settings))(publish)
             return holder["worker"]
 
     def again_when_due(ours: Worker, statuses: dict[str, str]) -> None:
@@ -109,9 +115,11 @@ def make_celery(settings: Settings, worker: Worker | None = None) -> Celery:
 
     app.metacrm_publish = publish
     app.metacrm_context = context
-    if worker is not None and worker.engine.publisher is None:
-        worker.engine.publisher = publish
     return app
+
+
+def _default_worker(settings: Settings) -> Callable[[Callable], Worker]:
+    return lambda publish: Worker(settings, publisher=publish)
 
 
 def utc(value: dt.datetime) -> dt.datetime:

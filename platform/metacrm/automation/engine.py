@@ -15,20 +15,17 @@ error (the save is rolled back), never a loop.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
-import weakref
 from typing import Callable, Iterable, Mapping
 
 import pluggy
 
 from ..formula import EvalContext
-from ..meta import Catalog
 from ..plugins import hookimpl
-from ..runtime import Actor, Change, RecordInvalid, RecordService
+from ..runtime import Actor, Change, RecordInvalid, RecordService, Transaction
 from ..store import outbox
-from .actions import BUILTIN_ACTIONS, OUTBOX, ActionType, Run
+from .actions import BUILTIN_ACTIONS, OUTBOX, ActionType, Run, action_types
 from .compiled import CompiledWorkflow, WorkflowSet
 from .errors import ActionSkipped, WorkflowCycle, WorkflowFailed
 
@@ -37,12 +34,7 @@ log = logging.getLogger(__name__)
 NOTE = "metacrm.automation"
 #: the outbox rows a change queued, for the publisher: [(id, kind)]
 PUBLISH = "metacrm.automation.publish"
-#: where a transaction keeps the chain of workflow runs under way (on its connection, so
-#: nested writes an action makes find it)
-CHAIN = "metacrm.automation.chain"
 MAX_DEPTH = 8
-#: values an action writes to another record, handed to that record's before-save hook
-INJECT = "metacrm.automation.inject"
 
 Publisher = Callable[[list[tuple[str, str]]], None]
 
@@ -60,21 +52,16 @@ class Automation:
         self.publisher = publisher
         self.max_depth = max_depth
         self._types: dict[str, ActionType] | None = None
-        self._sets: "weakref.WeakKeyDictionary[Catalog, WorkflowSet]" = weakref.WeakKeyDictionary()
 
     def action_types(self) -> dict[str, ActionType]:
         if self._types is None:
-            from ..plugins import action_types
-
-            types = action_types(self.plugins) if self.plugins is not None else action_types()
-            self._types = {kind.name: kind for kind in BUILTIN_ACTIONS} | types
+            self._types = action_types(self.plugins)
         return self._types
 
-    def workflows(self, catalog: Catalog) -> WorkflowSet:
-        found = self._sets.get(catalog)
-        if found is None:
-            found = self._sets[catalog] = WorkflowSet(catalog, self.action_types())
-        return found
+    def workflows(self, service: RecordService) -> WorkflowSet:
+        """The workflows of the service's version, compiled once (kept by its runtime)."""
+        return service.runtime.part("automation.workflows",
+                                    lambda: WorkflowSet(service.catalog, self.action_types()))
 
     # -- the hooks ------------------------------------------------------------------------------
 
@@ -84,20 +71,14 @@ class Automation:
 
     @hookimpl
     def record_before_save(self, change: Change) -> None:
-        injected = change.connection.info.get(INJECT)
-        if injected:  # values a create_record/update_record action writes (see actions.write)
-            key = (change.object, "+" if change.operation == "create" else change.record_id)
-            if key in injected:
-                change.record.update(injected.pop(key))
-        service = change.service
-        workflows = self.workflows(service.catalog)
+        workflows = self.workflows(change.service)
         candidates = workflows.for_change(change.object, change.operation)
         scheduled = workflows.scheduled(change.object)
         if not candidates and not scheduled:
             return
         # only what conditions need is made for every write; a Run only for a workflow that
         # fires (most writes fire none: this loop is what every write pays)
-        ctx = eval_context(change.service, change.connection, change.actor, change.prior,
+        ctx = eval_context(change.service, change.tx, change.actor, change.prior,
                            change.operation, change.env)
         matched = []
         for compiled in candidates:
@@ -159,7 +140,7 @@ class Automation:
     def execute_after(self, run: Run, compiled: CompiledWorkflow, now) -> list[dict]:
         """The AFTER and OUTBOX actions of a workflow that holds: returns the outbox rows."""
         rows = []
-        chain = run.conn.info.setdefault(CHAIN, [])
+        chain = run.tx.chain
         link = (compiled.name, run.object, run.record["id"])
         if compiled.after and any(a.phase != OUTBOX for a in compiled.after):
             names = [f"{w}({o} {i})" for w, o, i in chain] + [f"{link[0]}({link[1]} {link[2]})"]
@@ -231,26 +212,27 @@ class Automation:
         return True
 
     def _run(self, change: Change, workflow: str | None, ctx: EvalContext | None = None) -> Run:
-        return new_run(change.service, change.connection, change.actor, change.object,
+        return new_run(change.service, change.tx, change.actor, change.object,
                        change.operation, change.record, change.prior, change.changed,
                        workflow or "", self.plugins, env=change.env, ctx=ctx)
 
 
-def eval_context(service: RecordService, conn, actor: Actor, prior: Mapping | None,
+def eval_context(service: RecordService, tx: Transaction, actor: Actor, prior: Mapping | None,
                  trigger: str, env=None) -> EvalContext:
     """What a workflow's conditions and formulas are evaluated with for one write."""
     if env is None or env.user_id != actor.user_id:
-        env = dataclasses.replace(service.env, user_id=actor.user_id)
+        env = service.environment(actor)
+    conn = tx.conn
     return EvalContext(lambda obj, rid: service.store.fetch_one(conn, obj, rid), prior,
                        trigger == "create", env)
 
 
-def new_run(service: RecordService, conn, actor: Actor, object_name: str, trigger: str,
-            record: dict, prior: Mapping | None, changed: Iterable[str], workflow: str,
-            plugins, env=None, ctx: EvalContext | None = None) -> Run:
+def new_run(service: RecordService, tx: Transaction, actor: Actor, object_name: str,
+            trigger: str, record: dict, prior: Mapping | None, changed: Iterable[str],
+            workflow: str, plugins, env=None, ctx: EvalContext | None = None) -> Run:
     if ctx is None:
-        ctx = eval_context(service, conn, actor, prior, trigger, env)
-    return Run(service, conn, actor, object_name, trigger, record, prior, frozenset(changed),
+        ctx = eval_context(service, tx, actor, prior, trigger, env)
+    return Run(service, tx, actor, object_name, trigger, record, prior, frozenset(changed),
                workflow, ctx, plugins)
 
 

@@ -18,10 +18,10 @@ import pluggy
 from sqlalchemy.exc import IntegrityError
 
 from ..formula import Environment
-from ..plugins import make_plugin_manager
-from ..runtime import Actor, RecordService
-from ..store import Database, build_tables, outbox
-from ..store.versions import CatalogRegistry
+from ..plugins import ENTRY_POINT_GROUP, make_plugin_manager
+from ..runtime import Actor, RecordService, Runtimes
+from ..store import Database, outbox
+from .approvals.plugin import PLUGIN_NAME as APPROVALS, ApprovalsPlugin
 from .compiled import CompiledWorkflow, period_start
 from .delivery import Settings, deliver_row, deliver_rows
 from .engine import Automation, Publisher, new_run, run_row
@@ -30,15 +30,23 @@ log = logging.getLogger(__name__)
 PERIODIC_PAGE = 200
 
 
+#: the name the workflow engine is registered under
+ENGINE_NAME = "metacrm.automation"
+
+
 def plugin_manager(publisher: Publisher | None = None, *, load_entry_points: bool = True,
                    max_depth: int | None = None) -> tuple[pluggy.PluginManager, Automation]:
-    """A plugin manager whose workflow engine publishes outbox rows after commit (the built-in
-    engine, which cannot, is replaced). Give it to every RecordService of the process."""
-    pm = make_plugin_manager(load_entry_points)
-    pm.unregister(name="metacrm.automation.plugin")
+    """The plugin manager of a process that writes records: metacrm's field types, the
+    workflow engine (handing outbox rows to ``publisher`` after each commit; None: beat's
+    sweeper delivers them), the approvals engine and (optionally) installed plugins. A
+    composition root (``create_app``, the CLI, the worker) builds one and passes it down."""
+    pm = make_plugin_manager(load_entry_points=False)
     engine = Automation(pm, publisher=publisher,
                         **({"max_depth": max_depth} if max_depth is not None else {}))
-    pm.register(engine, name="metacrm.automation")
+    pm.register(engine, name=ENGINE_NAME)
+    pm.register(ApprovalsPlugin(pm), name=APPROVALS)
+    if load_entry_points:  # after the built-ins, as make_plugin_manager orders them
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     return pm, engine
 
 
@@ -48,20 +56,13 @@ class Worker:
         self.settings = settings
         self.db = db or Database.from_url(settings.database_url)
         self.plugins, self.engine = plugin_manager(publisher, load_entry_points=load_entry_points)
-        self.registry = CatalogRegistry(self.db)
-        self._service: tuple[int, RecordService] | None = None
+        self.runtimes = Runtimes(self.db, plugins=self.plugins,
+                                 env=Environment(clock=self.settings.clock))
 
     def service(self) -> RecordService | None:
-        """A RecordService on the deployed version (rebuilt when a deploy stores a newer one)."""
-        deployed = self.registry.current()
-        if deployed is None:
-            return None
-        if self._service is None or self._service[0] != deployed.number:
-            env = Environment(clock=self.settings.clock)
-            self._service = (deployed.number, RecordService(
-                self.db, deployed.catalog, build_tables(deployed.catalog),
-                metadata_version=deployed.number, env=env, plugins=self.plugins))
-        return self._service[1]
+        """The RecordService of the version in force (None when nothing is deployed)."""
+        runtime = self.runtimes.current()
+        return runtime.service if runtime is not None else None
 
     def publish(self, rows) -> None:
         if rows and self.engine.publisher is not None:
@@ -98,17 +99,18 @@ class Worker:
         started, queued = time.perf_counter(), []
         lease = dt.timedelta(seconds=self.settings.lease_seconds)
         try:
-            with service.transaction() as conn:
+            with service.transaction() as tx:
+                conn = tx.conn
                 row = outbox.claim(conn, key, now, lease)
                 if row is None:
                     return "skipped"
-                compiled = self.engine.workflows(service.catalog).by_name.get(row["workflow"])
+                compiled = self.engine.workflows(service).by_name.get(row["workflow"])
                 record = service.store.fetch_one(conn, row["object"], row["record_id"])
                 why = _no_longer(compiled, record, row, service)
                 if why:
                     outbox.close(conn, row, now, outbox.CANCELLED, why)
                     return outbox.CANCELLED
-                run = new_run(service, conn, Actor.system(), row["object"], "scheduled", record,
+                run = new_run(service, tx, Actor.system(), row["object"], "scheduled", record,
                               None, (), compiled.name, self.plugins)
                 # a condition may hold no longer without any save (it reads today(), or a
                 # related record changed): judged again at the moment it is due
@@ -168,7 +170,7 @@ class Worker:
             return 0
         done = 0
         now = self.settings.clock()
-        for compiled in self.engine.workflows(service.catalog).periodic:
+        for compiled in self.engine.workflows(service).periodic:
             slot = period_start(compiled.workflow.every, now)
             key = hashlib.sha1(f"periodic:{compiled.name}:{slot.isoformat()}".encode()).hexdigest()
             claim = outbox.outbox_row("periodic", {"workflow": compiled.name, "period": slot},
@@ -199,11 +201,12 @@ class Worker:
     def _one_periodic(self, service, compiled, record_id, now) -> int:
         started, queued = time.perf_counter(), []
         try:
-            with service.transaction() as conn:
+            with service.transaction() as tx:
+                conn = tx.conn
                 record = service.store.fetch_one(conn, compiled.workflow.object, record_id)
                 if record is None:
                     return 0
-                run = new_run(service, conn, Actor.system(), compiled.workflow.object,
+                run = new_run(service, tx, Actor.system(), compiled.workflow.object,
                               "periodic", record, None, (), compiled.name, self.plugins)
                 for action in compiled.before:
                     self.engine._do(run, compiled, action)

@@ -1,9 +1,16 @@
-"""The ``metacrm`` command group and what every command shares (the database option)."""
+"""The ``metacrm`` command group and what every command shares: the database option, and the
+process's one plugin manager (the CLI is a composition root, like ``create_app`` and the
+worker).
+"""
 
 from __future__ import annotations
 
 import click
+import pluggy
 
+from ..automation import plugin_manager
+from ..meta import Vocabulary
+from ..plugins import make_plugin_manager
 from ..store import Database, database_url
 
 
@@ -25,3 +32,18 @@ def open_database(ctx: click.Context) -> Database:
         root.obj["db"] = Database.from_url(root.obj["database_url"])
         root.call_on_close(root.obj["db"].dispose)
     return root.obj["db"]
+
+
+def plugins(ctx: click.Context, *, writes_records: bool = False) -> pluggy.PluginManager:
+    """The plugin manager of this command (built once): field types and installed plugins;
+    with the workflow and approval engines when the command writes records (``data load``,
+    ``record``, ``user``). Rows the workflows queue are delivered by the worker's sweeps."""
+    root = ctx.find_root()
+    if "plugins" not in root.obj:
+        root.obj["plugins"] = (plugin_manager()[0] if writes_records else make_plugin_manager())
+    return root.obj["plugins"]
+
+
+def vocabulary(ctx: click.Context) -> Vocabulary:
+    """What packages may use: the field types and action types of this command's plugins."""
+    return Vocabulary.from_plugins(plugins(ctx))

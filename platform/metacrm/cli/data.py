@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from ..runtime import Actor, RecordError
-from ..runtime.accounts import Accounts
 from ..runtime.seed import load_data
 from .app import main
 from .records import _fail, _service
@@ -36,7 +35,7 @@ def load(ctx, package_dir, username, force):
     service = _service(ctx)
     actor = Actor.system()
     if username:
-        accounts = Accounts(service)
+        accounts = service.runtime.accounts
         user = accounts.find_user(username)
         if user is None:
             _fail({"error": "RecordNotFound", "message": f"no user {username!r}"})

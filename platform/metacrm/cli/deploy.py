@@ -30,7 +30,7 @@ from ..packages.export import ExportError, export as export_package
 from ..store import Database, init_database
 from ..store import deploy as deployment
 from ..store import versions
-from .app import main, open_database
+from .app import main, open_database, vocabulary
 from .metadata import load_or_exit
 
 EXIT_FAILED = 1
@@ -148,7 +148,7 @@ def init(ctx: click.Context) -> None:
 def deploy(ctx: click.Context, package_dir: str, dry_run: bool, allow_destructive: bool,
            as_json: bool, note: str | None, deployed_by: str | None) -> None:
     """Plan deploying PACKAGE_DIR, print the plan, and apply it."""
-    catalog = load_or_exit(package_dir, nothing="nothing deployed", as_json=as_json)
+    catalog = load_or_exit(ctx, package_dir, nothing="nothing deployed", as_json=as_json)
     _guarded(as_json, lambda: _run_deploy(ctx, catalog, dry_run=dry_run, as_json=as_json,
                                           allow_destructive=allow_destructive, note=note,
                                           deployed_by=deployed_by))
@@ -163,7 +163,7 @@ def rollback(ctx: click.Context, version: int, dry_run: bool, allow_destructive:
     """Deploy the files of an earlier VERSION again (stored as a new version)."""
     def run() -> None:
         with open_database(ctx).read() as conn:
-            stored = versions.load(conn, version)
+            stored = versions.load(conn, version, vocabulary(ctx))
         _run_deploy(ctx, stored.catalog, dry_run=dry_run, as_json=as_json,
                     allow_destructive=allow_destructive, deployed_by=deployed_by,
                     note=note or f"rollback to version {version}")

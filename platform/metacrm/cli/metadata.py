@@ -24,15 +24,15 @@ from ..store import build_tables
 _DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
 
 
-from .app import main
+from .app import main, vocabulary
 
 
-def load_or_exit(package_dir: str, *, nothing: str = "nothing loaded",
+def load_or_exit(ctx: click.Context, package_dir: str, *, nothing: str = "nothing loaded",
                  as_json: bool = False) -> Catalog:
-    """The package's Catalog; on errors, print every one and exit 1 (with ``as_json``, also
-    ``{"ok": false, "error", "errors"}`` on standard output)."""
+    """The package's Catalog, loaded with the command's plugins; on errors, print every one
+    and exit 1 (with ``as_json``, also ``{"ok": false, "error", "errors"}`` on standard output)."""
     try:
-        return load_package(package_dir)
+        return load_package(package_dir, vocabulary(ctx))
     except PackageInvalid as invalid:
         for error in invalid.errors:
             click.echo(str(error), err=True)
@@ -57,9 +57,10 @@ def _summary(catalog: Catalog) -> str:
 
 @main.command()
 @click.argument("package_dir", type=click.Path(exists=True, file_okay=False))
-def validate(package_dir: str) -> None:
+@click.pass_context
+def validate(ctx: click.Context, package_dir: str) -> None:
     """Check a metadata package; print every error as file:line: path: message."""
-    catalog = load_or_exit(package_dir)
+    catalog = load_or_exit(ctx, package_dir)
     click.echo(f"{catalog.package.name} {catalog.package.version}: {_summary(catalog)}")
 
 
@@ -94,8 +95,8 @@ class _Records:
                 raise click.BadParameter(f"'{object_name}' has no field '{name}'"
                                          + (f"; did you mean '{hint}'?" if hint else ""),
                                          param_hint=where)
-            target = getattr(field.type, "to", None)
-            if field.type_name == "lookup" and isinstance(raw, dict):
+            target = field.type.references()
+            if target is not None and isinstance(raw, dict):
                 nested = self.coerce(target, raw, f"{where}.{name}")
                 nested.setdefault("id", f"{target}-{len(self.related) + 1}")
                 self.related[(target, nested["id"])] = nested
@@ -120,9 +121,10 @@ class _Records:
 @click.option("--sql", "dialect", type=click.Choice(sorted(_DIALECTS)),
               help="Print the SQL the expression compiles to.")
 @click.option("--user", "user_id", help="The id current_user() gives.")
-def formula(package_dir, object_name, expression, record_json, prior_json, dialect, user_id):
+@click.pass_context
+def formula(ctx, package_dir, object_name, expression, record_json, prior_json, dialect, user_id):
     """Type-check EXPRESSION on OBJECT; print its type, its value, or its SQL."""
-    catalog = load_or_exit(package_dir)
+    catalog = load_or_exit(ctx, package_dir)
     if object_name not in catalog.objects:
         from ..meta import suggest
         hint = suggest(object_name, catalog.objects)

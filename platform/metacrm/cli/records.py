@@ -22,11 +22,9 @@ from typing import Any, Callable
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..plugins import make_plugin_manager
-from ..runtime import Actor, RecordError, RecordService
-from ..store import build_tables
+from ..runtime import Actor, RecordError, RecordService, Runtimes
 from ..store.history import to_json_value
-from .app import main, open_database
+from .app import main, open_database, plugins
 
 EXIT_FAILED = 1
 
@@ -41,24 +39,17 @@ def _fail(payload: dict) -> None:
     sys.exit(EXIT_FAILED)
 
 
-def deployed(db):
-    """The version in force (``.number``, ``.catalog``), or None when nothing is deployed."""
-    from ..store import versions  # the deploy half of metacrm: imported when first needed
-    with db.read() as conn:
-        return versions.current(conn)
-
-
 def _service(ctx: click.Context) -> RecordService:
+    """The RecordService of the version in force, with the workflow and approval engines."""
     db = open_database(ctx)
     try:
-        version = deployed(db)
+        runtime = Runtimes(db, plugins=plugins(ctx, writes_records=True)).current()
     except SQLAlchemyError as error:
         _fail({"error": "DatabaseError", "message": _first_line(error)})
-    if version is None:
+    if runtime is None:
         _fail({"error": "NothingDeployed",
                "message": "nothing is deployed: run `metacrm deploy PACKAGE_DIR` first"})
-    return RecordService(db, version.catalog, build_tables(version.catalog),
-                         metadata_version=version.number, plugins=make_plugin_manager())
+    return runtime.service
 
 
 def _first_line(error: SQLAlchemyError) -> str:

@@ -20,7 +20,7 @@ from .records import _fail, _service
 
 
 def _accounts(ctx: click.Context) -> Accounts:
-    return Accounts(_service(ctx))
+    return _service(ctx).runtime.accounts
 
 
 def _user(accounts: Accounts, username: str) -> dict:

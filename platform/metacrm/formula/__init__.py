@@ -16,7 +16,7 @@ from .nodes import Node
 from .parser import MAX_DEPTH, MAX_LENGTH, parse, quote
 from .scope import DictScope, FieldInfo, Scope
 from .sqltypes import DateTimeSeconds, TextList, register_sqlite_functions, to_utc_seconds
-from .to_sql import SqlCompiler, compile_sql, sql_type
+from .to_sql import SqlCompiler, compile_sql, environment_params, sql_type
 from .typecheck import Usage, check, check_tree
 from .types import NUMERIC, RETURN_TYPES, FType, assignable
 
@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_ENVIRONMENT", "Environment", "FormulaError", "EvalContext", "compile_condition",
     "compile_python", "FUNCTIONS", "Function", "Node", "MAX_DEPTH", "MAX_LENGTH", "parse",
     "DictScope", "FieldInfo", "Scope", "DateTimeSeconds", "TextList",
-    "register_sqlite_functions", "to_utc_seconds", "SqlCompiler", "compile_sql", "sql_type",
+    "register_sqlite_functions", "to_utc_seconds", "SqlCompiler", "compile_sql",
+    "environment_params", "sql_type",
     "Usage", "check", "check_tree", "NUMERIC", "RETURN_TYPES", "FType", "assignable",
 ]

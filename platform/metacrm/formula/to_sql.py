@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Callable
 
 from sqlalchemy import (
-    Boolean, Date, Float, Integer, Numeric, Table, Text, and_, case, cast, false, func,
+    Boolean, Date, Float, Integer, Numeric, Table, Text, and_, bindparam, case, cast, false, func,
     literal, literal_column, not_, null, or_, select, true, type_coerce,
 )
 from sqlalchemy.sql import ColumnElement, FromClause
@@ -77,13 +77,17 @@ class SqlCompiler:
     """Compiles expressions over one object's table; collects the joins they need."""
 
     def __init__(self, scope: Scope, table_for: Callable[[str], Table], dialect: str,
-                 env: Environment = DEFAULT_ENVIRONMENT, base: FromClause | None = None):
+                 env: Environment | None = DEFAULT_ENVIRONMENT, base: FromClause | None = None):
         if dialect not in DIALECTS:
             raise ValueError(f"unknown SQL dialect {dialect!r}; use one of {DIALECTS}")
         self.scope = scope
         self.table_for = table_for
         self.dialect = dialect
+        #: None: today()/now()/current_user() become named parameters the caller binds at
+        #: execution (:func:`environment_params`), so a compiled query serves every user
         self.env = env
+        #: the environment values the compiled expressions need at execution (env None)
+        self.env_params: set[str] = set()
         self.base = base if base is not None else table_for(scope.object_name)
         self._table = self.base
         self._prefix: tuple[str, ...] = ()
@@ -117,11 +121,19 @@ class SqlCompiler:
     # -- helpers the function table uses ------------------------------------------------------
     def param(self, value, t: FType) -> ColumnElement:
         if callable(value):  # evaluated at execution: a cached query never goes stale
-            from sqlalchemy import bindparam
             return bindparam(None, callable_=value, type_=sql_type(t))
         if value is None:
             return null()
         return literal(value, sql_type(t))
+
+    def env_param(self, name: str, t: FType) -> ColumnElement:
+        """``today``, ``now`` or ``user_id`` of the environment: read from the compiler's
+        environment at execution, or (no environment) a parameter named ``env_<name>``."""
+        if self.env is None:
+            self.env_params.add(name)
+            return bindparam(ENV_PARAM + name, type_=sql_type(t), unique=False)
+        env = self.env
+        return self.param(lambda: getattr(env, name)() if name != "user_id" else env.user_id, t)
 
     def refuse(self, node: n.Node, message: str):
         raise FormulaError(message, node.line, node.column)
@@ -346,6 +358,17 @@ class SqlCompiler:
         x = self.value(node.operand)
         out = func.datetime(x) if self.dialect == "sqlite" else cast(x, DateTimeSeconds())
         return type_coerce(out, DateTimeSeconds())
+
+
+#: the prefix of the parameters a query compiled without an environment expects
+ENV_PARAM = "env_"
+
+
+def environment_params(env: Environment, names) -> dict:
+    """The execution parameters of a query compiled with ``env=None`` that needs ``names``
+    (its compiler's ``env_params``): what today(), now() and current_user() mean for this run."""
+    values = {"today": env.today, "now": env.now, "user_id": lambda: env.user_id}
+    return {ENV_PARAM + name: values[name]() for name in names}
 
 
 _COMPOUND = (UnaryExpression, BinaryExpression, BooleanClauseList)

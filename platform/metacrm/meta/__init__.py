@@ -21,11 +21,13 @@ from .model import (Action, ApprovalProcess, ApprovalStep, Approvers, Extension,
                     Layout, ListView, ObjectType, Package, RawDocument, RelatedList, Role, Schedule,
                     Section, SortKey, Submitters, Tab, ValidationRule, Workflow)
 from .scopes import ObjectScope
+from .vocabulary import ActionChecker, Vocabulary
 from .system import SYSTEM_FIELD_NAMES, SYSTEM_FIELDS, USER_OBJECT
 
 __all__ = [
     # loading
-    "load_package", "load_files", "Catalog", "UnknownName", "content_hash",
+    "load_package", "load_files", "Catalog", "UnknownName", "content_hash", "Vocabulary",
+    "ActionChecker",
     # errors
     "MetadataError", "PackageInvalid", "suggest",
     # field types

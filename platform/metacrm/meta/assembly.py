@@ -20,13 +20,13 @@ from .catalog import Catalog
 from .checks import FieldView
 from .errors import suggest
 from .expressions import ExpressionChecker, formula_cycles
-from .fieldtypes import FieldTypeRegistry
 from .model import Extension, Field, ObjectType, Package, RawDocument, deep_freeze, frozen_mapping
 from .names import name_problem
 from .problems import Problems
 from .schemacheck import SchemaSet
 from .sources import DocPath, SourceDocument
 from .system import USER_OBJECT, user_object, with_system_fields
+from .vocabulary import Vocabulary
 
 #: folder of a package -> the kind of document it holds
 KIND_FOLDERS = {
@@ -49,9 +49,10 @@ class Draft:
 
 
 class Assembly:
-    def __init__(self, registry: FieldTypeRegistry, schemas: SchemaSet, problems: Problems,
+    def __init__(self, vocabulary: Vocabulary, schemas: SchemaSet, problems: Problems,
                  packages: list[Package]):
-        self.registry = registry
+        self.vocabulary = vocabulary
+        self.registry = vocabulary.field_types
         self.schemas = schemas
         self.problems = problems
         #: required packages first, the root package last
@@ -277,7 +278,8 @@ class Assembly:
             packages=tuple(self.packages), objects=self.objects,
             layouts=self.built["layout"], list_views=self.built["list_view"],
             workflows=self.built["workflow"], approval_processes=self.built["approval_process"],
-            roles=self.built["role"], extensions=self.extensions, documents=self._raw_documents(), field_types=self.registry)
+            roles=self.built["role"], extensions=self.extensions, documents=self._raw_documents(),
+            vocabulary=self.vocabulary)
 
     def _check_cycles(self) -> None:
         for cycle in formula_cycles(self.objects):

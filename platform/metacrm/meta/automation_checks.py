@@ -175,9 +175,7 @@ def check_actions(site: ActionSite, base: DocPath, actions: tuple[Action, ...]) 
 
 def _plugin_action(site: ActionSite, path: DocPath, action: Action) -> None:
     """An action type from a plugin (a dotted name): it must be installed, and checks its keys."""
-    from metacrm.plugins import action_types  # the plugin manager loads modules that import meta
-
-    types = action_types()
+    types = site.assembly.vocabulary.actions
     kind = types.get(action.type)
     if kind is None:
         site.problem(path + ("type",), f"unknown action type '{action.type}' (no installed plugin "

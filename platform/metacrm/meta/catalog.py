@@ -23,6 +23,7 @@ from .fieldtypes import FieldTypeRegistry
 from .model import (ApprovalProcess, Extension, Field, Layout, ListView, ObjectType, Package, RawDocument,
                     Role, Workflow, frozen_mapping, thaw)
 from .scopes import ObjectScope
+from .vocabulary import Vocabulary
 
 
 class UnknownName(KeyError):
@@ -62,12 +63,18 @@ class Catalog:
     #: every document as written (package.yaml files included), for a deterministic export
     documents: tuple[RawDocument, ...]
     content_hash: str
-    field_types: FieldTypeRegistry = field(compare=False, repr=False)
+    #: the field types and plugin action types it was loaded with (a version stored in the
+    #: database is loaded again with the same: see ``metacrm.store.versions``)
+    vocabulary: "Vocabulary" = field(compare=False, repr=False)
+
+    @property
+    def field_types(self) -> FieldTypeRegistry:
+        return self.vocabulary.field_types
 
     @classmethod
     def create(cls, *, packages: tuple[Package, ...], objects, layouts, list_views, workflows,
                approval_processes, roles, extensions, documents: tuple[RawDocument, ...],
-               field_types: FieldTypeRegistry) -> "Catalog":
+               vocabulary: "Vocabulary") -> "Catalog":
         def by_name(items: Mapping) -> Mapping:
             return frozen_mapping(sorted(items.items()))
 
@@ -75,7 +82,7 @@ class Catalog:
                    layouts=by_name(layouts), list_views=by_name(list_views),
                    workflows=by_name(workflows), approval_processes=by_name(approval_processes),
                    roles=by_name(roles), extensions=by_name(extensions), documents=documents, content_hash=content_hash(documents),
-                   field_types=field_types)
+                   vocabulary=vocabulary)
 
     def __hash__(self) -> int:
         # the mappings inside are not hashable; the content hash identifies a catalog anyway

@@ -26,7 +26,7 @@ from .assembly import KIND_FOLDERS, Assembly
 from .catalog import Catalog
 from .build import build_package
 from .errors import MetadataError, suggest
-from .fieldtypes import FieldTypeRegistry, default_field_types
+from .vocabulary import Vocabulary
 from .model import Package
 from .problems import Problems
 from .schemacheck import SchemaSet, schema_set
@@ -150,16 +150,17 @@ class PackageSource:
     package: Package
 
 
-def load_package(path: str | os.PathLike, field_types: FieldTypeRegistry | None = None) -> Catalog:
+def load_package(path: str | os.PathLike, vocabulary: Vocabulary | None = None) -> Catalog:
     """Load, validate and cross-check the package at ``path`` (and the packages it requires).
 
-    ``field_types`` defaults to the built-ins plus installed plugins' types.
+    ``vocabulary``: the field types and plugin action types it may use (from the plugin
+    manager: ``Vocabulary.from_plugins(pm)``); by default metacrm's own.
     """
-    return _load(DiskFolder(Path(path).resolve()), field_types)
+    return _load(DiskFolder(Path(path).resolve()), vocabulary)
 
 
 def load_files(packages: Mapping[str, Mapping[str, str]], root: str | None = None,
-               field_types: FieldTypeRegistry | None = None) -> Catalog:
+               vocabulary: Vocabulary | None = None) -> Catalog:
     """Load a package from texts in memory: ``packages`` maps a package (folder) name to its
     files (relative path -> text); ``root`` is the package to load (the only one by default),
     the others are what it requires. Errors name files as :func:`load_package` would.
@@ -168,15 +169,15 @@ def load_files(packages: Mapping[str, Mapping[str, str]], root: str | None = Non
         if len(packages) != 1:
             raise ValueError("name the root package: several packages were given")
         root = next(iter(packages))
-    return _load(MemoryFolder(packages, root), field_types)
+    return _load(MemoryFolder(packages, root), vocabulary)
 
 
-def _load(root: Folder, field_types: FieldTypeRegistry | None) -> Catalog:
-    registry = field_types if field_types is not None else default_field_types()
-    schemas = schema_set(frozenset(registry.all_keys()))
+def _load(root: Folder, vocabulary: Vocabulary | None) -> Catalog:
+    vocabulary = vocabulary if vocabulary is not None else Vocabulary.builtin()
+    schemas = schema_set(frozenset(vocabulary.field_types.all_keys()))
     problems = Problems()
     sources = _discover(root, schemas, problems)
-    assembly = Assembly(registry, schemas, problems, [source.package for source in sources])
+    assembly = Assembly(vocabulary, schemas, problems, [source.package for source in sources])
     for source in sources:
         assembly.add_package_document(source.document)
         documents, unreadable, data_files = _read_documents(source, problems)

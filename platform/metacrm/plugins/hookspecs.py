@@ -33,7 +33,8 @@ def register_field_types():
 
 # -- the RecordService (metacrm.runtime): every create, update and delete ---------------------
 # Each receives one ``change`` (metacrm.runtime.Change): object, operation ("create", "update"
-# or "delete"), record, prior, changed, actor, connection, service, metadata_version.
+# or "delete"), record, prior, changed, actor, service, tx (its transaction; ``connection``
+# for reads), metadata_version, env (clock, time zone, acting user), source, notes.
 
 
 @hookspec
@@ -60,8 +61,8 @@ def register_actions():
 
 
 @hookspec(firstresult=True)
-def submit_for_approval(change, process, workflow):
-    """Submit ``change``'s record to approval ``process``; return True when handled."""
+def submit_for_approval(run, process, workflow):
+    """Submit workflow ``run``'s record to approval ``process``; return True when handled."""
 
 
 @hookspec

@@ -1,7 +1,7 @@
 """metacrm.runtime: the RecordService (the ONE write path), validation, defaults, roll-ups.
 
-    from metacrm.runtime import Actor, RecordService, RecordInvalid
-    service = RecordService(db, catalog, tables)
+    from metacrm.runtime import Actor, Runtime, Runtimes, RecordInvalid
+    service = Runtime(db, catalog, plugins=pm).service      # or Runtimes(db, plugins=pm).current()
     try:
         service.create("contact", {"last_name": "Lovelace"}, Actor.system())
     except RecordInvalid as invalid:
@@ -14,10 +14,13 @@ from .errors import (RECORD, BulkInvalid, FieldError, QueryInvalid, ReadOnlyFiel
                      RecordInvalid, RecordNotFound, UnknownObject, VersionConflict)
 from .hooks import Change
 from .ids import new_id
+from .runtime import Runtime
+from .runtimes import Runtimes
 from .service import RecordService
+from .transaction import Transaction
 
 __all__ = [
-    "Actor", "RecordService", "Change", "Page", "new_id",
+    "Actor", "Runtime", "Runtimes", "RecordService", "Transaction", "Change", "Page", "new_id",
     "RecordError", "RecordInvalid", "BulkInvalid", "RecordNotFound", "VersionConflict",
     "QueryInvalid", "UnknownObject", "FieldError", "ReadOnlyField", "RECORD",
 ]

@@ -73,9 +73,9 @@ class Accounts:
             data["full_name"] = full_name
         if email is not None:
             data["email"] = email
-        with self.service.transaction() as conn:
-            user = self.service.create("user", data, actor or Actor.system(), conn=conn)
-            conn.execute(insert(CREDENTIALS).values(
+        with self.service.transaction() as tx:
+            user = self.service.create("user", data, actor or Actor.system(), tx=tx)
+            tx.conn.execute(insert(CREDENTIALS).values(
                 user_id=user["id"], is_admin=admin, changed_at=_now(),
                 password_hash=_hasher.hash(password) if password is not None else None))
         return user

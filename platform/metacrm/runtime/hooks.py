@@ -7,11 +7,11 @@
                 change.record["priority"] = "High"
 
     pm = make_plugin_manager(); pm.register(Stamp())
-    service = RecordService(db, catalog, tables, plugins=pm)
+    service = Runtime(db, catalog, plugins=pm).service
 
 ``record_before_save`` may change ``change.record`` (values are coerced and checked like input,
 except that read-only fields may be set); ``record_after_save`` runs inside the transaction
-and may write more records through ``change.service`` with ``conn=change.connection``;
+and may write more records through ``change.service`` with ``tx=change.tx``;
 ``record_after_commit`` runs once the outermost transaction has committed.
 """
 
@@ -31,6 +31,7 @@ from .actor import Actor
 if TYPE_CHECKING:
     from ..formula import Environment
     from .service import RecordService
+    from .transaction import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,8 @@ class Change:
     prior: Mapping[str, Any] | None
     actor: Actor
     service: "RecordService"
-    #: the write's connection (join its transaction with ``conn=``); None after commit
-    connection: Connection | None
+    #: the write's transaction (join it with ``tx=``); None after commit
+    tx: "Transaction | None"
     metadata_version: int | None = None
     #: the fields whose value changed (known after the save)
     changed: frozenset[str] = field(default_factory=frozenset)
@@ -59,10 +60,18 @@ class Change:
     #: what today(), now() and current_user() mean for this write (the service's clock and
     #: time zone, the actor's id): conditions a plugin evaluates should use it
     env: "Environment | None" = None
+    #: what made this write on the actor's behalf with trusted values (``"workflow"``,
+    #: ``"approvals"``…; None for input): see RecordService.create's ``trusted``
+    source: str | None = None
 
     @property
     def record_id(self) -> str:
         return self.record["id"]
+
+    @property
+    def connection(self) -> Connection | None:
+        """The write's connection, for reads in its transaction (None after commit)."""
+        return self.tx.conn if self.tx is not None else None
 
 
 def plugin_manager(pm: pluggy.PluginManager | None) -> pluggy.PluginManager:
@@ -92,7 +101,7 @@ class Hooks:
 
     def after_commit(self, changes: list[Change]) -> None:
         for change in changes:
-            change.connection = None
+            change.tx = None
             try:
                 self._hook.record_after_commit(change=change)
             except Exception:  # noqa: BLE001 - the data is committed; a failing listener

@@ -30,7 +30,6 @@ from sqlalchemy import func, select
 
 from ..formula import quote
 from ..meta import USER_OBJECT
-from ..meta.fieldtypes import LookupType
 from .actor import Actor
 from .errors import BulkInvalid, FieldError
 from .service import RecordService
@@ -66,8 +65,8 @@ def _order(service: RecordService, names: list[str]) -> list[str]:
     ordered = []
     while pending:
         for name in pending:
-            targets = {f.type.to for f in service.catalog.fields(name).values()
-                       if isinstance(f.type, LookupType) and not f.system}
+            targets = {f.type.references() for f in service.catalog.fields(name).values()
+                       if f.type.references() is not None and not f.system}
             if not (targets & set(pending)) - {name}:
                 break
         else:
@@ -82,7 +81,7 @@ def _to_load(service: RecordService, name: str, rows: list[Raw], force: bool) ->
     if force:
         return list(range(len(rows)))
     title = service.catalog.object(name).title
-    stored = service.catalog.fields(name)[title].type.name != "formula"
+    stored = service.catalog.fields(name)[title].stored
     if not stored or not all(title in row for row in rows):
         with service.db.read() as conn:
             present = conn.execute(select(func.count()).select_from(service.tables[name])).scalar()
@@ -123,11 +122,12 @@ def load_data(service: RecordService, package_dir: str | Path, actor: Actor, *,
 def _load_file(service: RecordService, name: str, raw_rows: list[Raw], positions: list[int],
                actor: Actor) -> int:
     rows, own, errors = _rows(service, name, raw_rows, positions)
-    with service.transaction() as conn:
+    with service.transaction() as tx:
+        conn = tx.conn
         # the service's own checks run even when a lookup failed here, so a bad file gets
         # every message at once; raising inside the transaction writes nothing
         try:
-            ids = service.create_many(name, rows, actor, conn=conn)
+            ids = service.create_many(name, rows, actor, tx=tx)
         except BulkInvalid as invalid:
             for index, problems in invalid.by_index.items():
                 line = positions[index]
@@ -143,7 +143,7 @@ def _load_file(service: RecordService, name: str, raw_rows: list[Raw], positions
                     problems.append(FieldError(column, f"no {name} {value!r}", "lookup"))
             if problems:
                 raise BulkInvalid(name, {positions[index]: tuple(problems)})
-            service.update(name, ids[index], resolved, actor, conn=conn)
+            service.update(name, ids[index], resolved, actor, tx=tx)
     return len(ids)
 
 
@@ -158,14 +158,14 @@ def _rows(service: RecordService, name: str, raw_rows: list[Raw], positions: lis
         for column, value in raw_rows[line].items():
             if column not in fields:
                 continue
-            ftype = fields[column].type
-            if isinstance(ftype, LookupType) and ftype.to == name:
+            target = fields[column].type.references()
+            if target == name:
                 own.setdefault(index, {})[column] = value
                 continue
-            if isinstance(ftype, LookupType):
-                resolved = _resolve(service, ftype.to, value)
+            if target is not None:
+                resolved = _resolve(service, target, value)
                 if resolved is None:
-                    problems.append(FieldError(column, f"no {ftype.to} {value!r}", "lookup"))
+                    problems.append(FieldError(column, f"no {target} {value!r}", "lookup"))
                     continue
                 value = resolved
             row[column] = value
@@ -181,7 +181,7 @@ def _check_own_lookups(service: RecordService, name: str, rows: list[dict],
     """Lookups to the file's own rows are set after the create; catch the ones that can name
     nothing before anything is written (a formula title can only be checked afterwards)."""
     title = service.catalog.object(name).title
-    if service.catalog.fields(name)[title].type.name == "formula":
+    if not service.catalog.fields(name)[title].stored:
         return
     in_file = {str(row[title]) for row in rows if title in row}
     for index, values in own.items():

@@ -31,6 +31,7 @@ from .errors import (RECORD, BulkInvalid, FieldError, RecordInvalid, RecordNotFo
 from .hooks import Change
 from .ids import new_ids
 from .rules import ObjectRules
+from .transaction import Transaction
 
 if TYPE_CHECKING:
     from .service import RecordService
@@ -40,10 +41,11 @@ MAX_ROLLUP_DEPTH = 16
 
 
 class Writer:
-    def __init__(self, service: "RecordService", conn: Connection, actor: Actor,
-                 env: Environment, pending: list[Change]):
+    def __init__(self, service: "RecordService", tx: Transaction, actor: Actor,
+                 env: Environment):
         self.service = service
-        self.conn = conn
+        self.tx = tx
+        self.conn: Connection = tx.conn
         self.actor = actor
         self.env = env
         self.now = env.now()
@@ -52,7 +54,7 @@ class Writer:
         self.rollups = service.rollups
         self.hooks = service.hooks
         #: changes whose after-commit hook runs once the outermost transaction commits
-        self.pending = pending
+        self.pending = tx.after_commit
         self._listening = {name: self.hooks.listening(name) for name in (
             "record_before_save", "record_after_save", "record_after_commit")}
         self._related: dict[tuple[str, str], dict | None] = {}
@@ -72,16 +74,22 @@ class Writer:
         for record_id in ids:
             self._related.pop((object_name, record_id), None)
 
-    def _change(self, object_name: str, operation: str, record: dict, prior) -> Change:
+    def _change(self, object_name: str, operation: str, record: dict, prior,
+                source: str | None = None) -> Change:
         return Change(object_name, operation, record, prior, self.actor, self.service,
-                      self.conn, self.service.metadata_version, env=self.env)
+                      self.tx, self.service.metadata_version, env=self.env, source=source)
 
-    def _before_save(self, rules: ObjectRules, draft: Draft, operation: str) -> Change | None:
-        if not self._listening["record_before_save"]:
+    def _before_save(self, rules: ObjectRules, draft: Draft, operation: str,
+                     trusted: Mapping | None = None, source: str | None = None) -> Change | None:
+        listening = self._listening["record_before_save"]
+        if not listening and not trusted:
             return None
-        change = self._change(rules.name, operation, draft.record, draft.prior)
+        change = self._change(rules.name, operation, draft.record, draft.prior, source)
         before = dict(draft.record)
-        self.hooks.before_save(change)
+        if trusted:  # set as a before-save hook would set them (see RecordService.create)
+            draft.record.update(trusted)
+        if listening:
+            self.hooks.before_save(change)
         recoerce(rules, before, draft)
         return change
 
@@ -100,7 +108,8 @@ class Writer:
 
     # -- create ---------------------------------------------------------------------------------
 
-    def create_many(self, object_name: str, rows: list[Mapping], single: bool = False) -> list[dict]:
+    def create_many(self, object_name: str, rows: list[Mapping], single: bool = False,
+                    trusted: Mapping | None = None, source: str | None = None) -> list[dict]:
         rules = self.service.rules(object_name)
         blank = self.service.blank_record(object_name)
         uid, now = self.actor.user_id, self.now
@@ -130,7 +139,7 @@ class Writer:
                 record["owner"] = uid
             record.update(id=ids[index], created_at=now, updated_at=now, created_by=uid,
                           updated_by=uid, version=1)
-            changes[index] = self._before_save(rules, draft, "create")
+            changes[index] = self._before_save(rules, draft, "create", trusted, source)
             check_read_only(rules, draft, is_new=True)
             check_required(rules, draft)
             draft.changed = frozenset(name for name, value in record.items() if value is not None)
@@ -157,7 +166,8 @@ class Writer:
     # -- update ---------------------------------------------------------------------------------
 
     def update(self, object_name: str, record_id: str, data: Mapping, version: int | None,
-               enforce: bool = True) -> dict:
+               enforce: bool = True, trusted: Mapping | None = None,
+               source: str | None = None) -> dict:
         """``enforce=False``: a change the system imposes (on_delete set_null), not input:
         read-only fields, required fields and validation rules are not checked."""
         rules = self.service.rules(object_name)
@@ -179,7 +189,7 @@ class Writer:
         if not enforce:
             record.update(draft.fixed)
         draft.ctx = EvalContext(self.resolve, prior, False, self.env)
-        change = self._before_save(rules, draft, "update")
+        change = self._before_save(rules, draft, "update", trusted, source)
         draft.changed = frozenset(n for n in rules.stored if not same(record[n], prior[n]))
         if enforce:
             check_read_only(rules, draft, is_new=False)

@@ -32,7 +32,7 @@ from typing import Iterator
 
 from sqlalchemy import Connection, select, text
 
-from ..meta import Catalog
+from ..meta import Catalog, Vocabulary
 from ..meta.diff import CatalogDiff, diff
 from . import approvals, versions
 from .database import Database
@@ -170,7 +170,9 @@ def report(plan: Plan, *, dry_run: bool, applied: Applied | None = None,
 
 def make_plan(conn: Connection, catalog: Catalog) -> Plan:
     """The plan of ``catalog`` against the version in force, in the caller's transaction."""
-    base = versions.current(conn)
+    # the version in force, loaded with the new catalog's field types (the deploying
+    # process's plugins), so a plugin's field type reads the same in both
+    base = versions.current(conn, catalog.vocabulary)
     old = base.catalog if base is not None else None
     changes = diff(old, catalog)
     if not changes:
@@ -239,10 +241,11 @@ def _check_base(conn: Connection, plan: Plan) -> None:
 
 def rollback(db: Database, number: int, *, allow_destructive: bool = False,
              deployed_by: str | None = None, note: str | None = None,
-             dry_run: bool = False) -> Applied:
-    """Deploy version ``number``'s files again (stored as a new version)."""
+             dry_run: bool = False, vocabulary: Vocabulary | None = None) -> Applied:
+    """Deploy version ``number``'s files again (stored as a new version), loaded with
+    ``vocabulary`` (the process's plugins' field types; metacrm's own by default)."""
     with db.read() as conn:
-        old = versions.load(conn, number)
+        old = versions.load(conn, number, vocabulary)
     catalog = old.catalog
     if dry_run:
         return Applied(plan(db, catalog), None)

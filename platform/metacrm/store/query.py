@@ -4,12 +4,12 @@
                      fields=("name", "amount", "account.name", "expected_revenue"),
                      filter='stage == "Proposal" and account.industry == "Retail"',
                      sort="-amount,name")
-    with using_environment(env):                  # what today()/current_user() mean
-        page = plan.page(conn, limit=50, cursor=None)
+    page = plan.page(conn, env, limit=50, cursor=None)   # env: today(), current_user()
     page.records, page.next_cursor
 
 A plan is compiled once (filter, formula columns, joins, ORDER BY) and kept by the caller for
-the same query shape; only the cursor values and the limit change between pages. Formula fields
+the same query shape; only the cursor values, the limit and the environment (the clock, the
+time zone and the acting user, bound as parameters at execution) change between runs. Formula fields
 and lookup paths are computed in the same SELECT (LEFT JOINs), never one query per record.
 
 Ordering: every sort ends with ``id``, so the order is total and a cursor names an exact
@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
-import contextvars
 import datetime as dt
 import json
 import re
@@ -38,8 +36,8 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import (Connection, Float, Table, and_, bindparam, false, func, literal, or_,
                         select, type_coerce)
 
-from ..formula import (DEFAULT_ENVIRONMENT, Environment, FormulaError, FType, SqlCompiler,
-                       check_tree, sql_type)
+from ..formula import (Environment, FormulaError, FType, SqlCompiler, check_tree,
+                       environment_params, sql_type)
 from ..formula.typecheck import Usage
 from ..meta import Catalog
 
@@ -58,40 +56,6 @@ class QueryError(ValueError):
     def __init__(self, part: str, message: str):
         self.errors = {part: [message]}
         super().__init__(f"{part}: {message}")
-
-
-# -- what today(), now() and current_user() mean while a compiled query runs ------------------
-
-_ENV: contextvars.ContextVar[Environment] = contextvars.ContextVar(
-    "metacrm_query_environment", default=DEFAULT_ENVIRONMENT)
-
-
-class _DeferredEnvironment:
-    """Compiled into cached plans in place of an Environment: the SQL back-end binds
-    today()/now()/current_user() as parameters evaluated at execution, which read this, which
-    reads the environment of the query being run (:func:`using_environment`)."""
-
-    def now(self):
-        return _ENV.get().now()
-
-    def today(self):
-        return _ENV.get().today()
-
-    @property
-    def user_id(self):
-        return _ENV.get().user_id
-
-
-DEFERRED_ENVIRONMENT = _DeferredEnvironment()
-
-
-@contextlib.contextmanager
-def using_environment(env: Environment):
-    token = _ENV.set(env)
-    try:
-        yield
-    finally:
-        _ENV.reset(token)
 
 
 # -- sort keys ------------------------------------------------------------------------------
@@ -165,7 +129,7 @@ class QueryPlan:
         self.table = tables[object_name]
         obj = catalog.object(object_name)
         scope = catalog.scope(object_name)
-        compiler = SqlCompiler(scope, tables.__getitem__, dialect, DEFERRED_ENVIRONMENT)
+        compiler = SqlCompiler(scope, tables.__getitem__, dialect, env=None)
         self.fields = tuple(dict.fromkeys(fields)) if fields else tuple(obj.fields)
         if "id" not in self.fields:
             self.fields = ("id",) + self.fields
@@ -176,6 +140,8 @@ class QueryPlan:
         self._keys = self._compile_sort(compiler, parse_sort(sort))
         self.sort_signature = ",".join(("-" if k.descending else "") + k.path for k in self._keys)
         self._from = compiler.from_clause()
+        #: what the environment must supply at execution (today, now, user_id)
+        self._env_names = frozenset(compiler.env_params)
         self._statements: dict[tuple, Any] = {}
         self._count = None
         self._one = None
@@ -273,50 +239,57 @@ class QueryPlan:
 
     # -- running --------------------------------------------------------------------------------
 
-    def page(self, conn: Connection, limit: int = DEFAULT_LIMIT, cursor: str | None = None,
-             count: bool = False) -> Page:
+    def _env(self, env: Environment, names=None) -> dict:
+        return environment_params(env, self._env_names if names is None else names)
+
+    def page(self, conn: Connection, env: Environment, limit: int = DEFAULT_LIMIT,
+             cursor: str | None = None, count: bool = False) -> Page:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
             raise QueryError("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
         after = self.decode_cursor(cursor) if cursor else None
         rows: list = []
         want = limit + 1  # one more than asked: tells whether there is a next page
+        params = self._env(env)
         if self._keys[0].nullable:
             if after is None or after[0] is not None:
-                rows += self._run(conn, "set", after, want)
+                rows += self._run(conn, params, "set", after, want)
             if len(rows) < want:
                 blank_after = after if after is not None and after[0] is None else None
-                rows += self._run(conn, "blank", blank_after, want - len(rows))
+                rows += self._run(conn, params, "blank", blank_after, want - len(rows))
         else:
-            rows = self._run(conn, "all", after, want)
+            rows = self._run(conn, params, "all", after, want)
         more = len(rows) > limit
         rows = rows[:limit]
         records = [{name: row[i] for i, name in enumerate(self.fields)} for row in rows]
         next_cursor = self.encode_cursor(rows[-1][len(self.fields):]) if more else None
-        return Page(records, next_cursor, self.count(conn) if count else None)
+        return Page(records, next_cursor, self.count(conn, env) if count else None)
 
-    def _run(self, conn: Connection, segment: str, after, limit: int) -> list:
+    def _run(self, conn: Connection, params: dict, segment: str, after, limit: int) -> list:
         pattern = None if after is None else tuple(value is None for value in after)
         statement = self._statement(segment, pattern).limit(limit)
-        params = {} if after is None else {f"_c{i}": value for i, value in enumerate(after)
-                                           if value is not None}
+        if after is not None:
+            params = params | {f"_c{i}": value for i, value in enumerate(after)
+                               if value is not None}
         return list(conn.execute(statement, params))
 
-    def one(self, conn: Connection, record_id: str) -> dict | None:
+    def one(self, conn: Connection, record_id: str, env: Environment) -> dict | None:
         """The selected fields of one record (formula fields computed), or None."""
         if self._one is None:
             self._one = self._base().where(self.table.c.id == bindparam("_id"))
-        row = conn.execute(self._one, {"_id": record_id}).first()
+        row = conn.execute(self._one, {"_id": record_id} | self._env(env)).first()
         return None if row is None else {name: row[i] for i, name in enumerate(self.fields)}
 
-    def count(self, conn: Connection) -> int:
+    def count(self, conn: Connection, env: Environment) -> int:
         """How many records match the filter (one COUNT, only when asked)."""
         if self._count is None:
             compiler = SqlCompiler(self._catalog.scope(self.object_name),
-                                   self._tables.__getitem__, self.dialect, DEFERRED_ENVIRONMENT)
+                                   self._tables.__getitem__, self.dialect, env=None)
             where = compiler.condition(self.filter) if self.filter else None
             statement = select(func.count()).select_from(compiler.from_clause())
-            self._count = statement if where is None else statement.where(where)
-        return conn.execute(self._count).scalar_one()
+            self._count = (statement if where is None else statement.where(where),
+                           frozenset(compiler.env_params))
+        statement, names = self._count
+        return conn.execute(statement, self._env(env, names)).scalar_one()
 
     # -- cursors --------------------------------------------------------------------------------
 

@@ -6,40 +6,35 @@
         versions.load(conn, 3)                   # a given version (UnknownVersion if none)
         versions.list_versions(conn)             # VersionInfo of each, oldest first
 
-    registry = CatalogRegistry(db)               # one per process, shared by its threads
-    registry.current()                           # the newest DeployedVersion, cached
+        versions.load(conn, 3, vocabulary)       # loaded with a process's plugins' field types
 
 Each version stores the original texts of its package files (comments and all), so its
 Catalog is rebuilt exactly (:func:`metacrm.meta.load_files`) and can be exported as written.
 Versions are numbered 1, 2, 3…; a rollback stores a new number with an older version's files,
 so the newest number is always the version in force. That makes noticing a deploy cheap:
-``CatalogRegistry.current()`` reads ``max(number)`` (one indexed integer) and rebuilds a
-Catalog only when it changed, from a cache of catalogs by content.
+``latest_number`` reads ``max(number)`` (one indexed integer); a long-running process keeps
+what it built per version in ``metacrm.runtime.Runtimes``, the one cache of versions.
 """
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import functools
-import hashlib
 import json
-import threading
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, func, inspect, select
 
 from ..formula.sqltypes import DateTimeSeconds
-from ..meta import Catalog, PackageInvalid
-from ..meta.loader import load_files
+from ..meta import Catalog, PackageInvalid, Vocabulary, load_files
 from ..meta.sources import dump_yaml
 from ..meta.model import thaw
-from .database import Database
 from .system import SYSTEM_METADATA
 
-__all__ = ["meta_versions", "VersionInfo", "DeployedVersion", "CatalogRegistry", "UnknownVersion",
-           "StoredVersionInvalid", "current", "load", "list_versions", "latest_number", "save",
+__all__ = ["meta_versions", "VersionInfo", "DeployedVersion", "UnknownVersion",
+           "StoredVersionInvalid", "current", "load", "list_versions", "latest_number",
+           "newest_number", "save",
            "files_of", "catalog_from_files", "is_initialised"]
 
 Files = Mapping[str, Mapping[str, str]]
@@ -98,14 +93,16 @@ class VersionInfo:
 
 @dataclass(frozen=True)
 class DeployedVersion(VersionInfo):
-    """A deployed version with its files; ``catalog`` is built from them on first use."""
+    """A deployed version with its files; ``catalog`` is built from them on first use, with
+    ``vocabulary`` (the field types of the process's plugins; metacrm's own by default)."""
 
     files: Files = field(default_factory=dict)
+    vocabulary: Vocabulary | None = field(default=None, compare=False, repr=False)
 
     @functools.cached_property
     def catalog(self) -> Catalog:
         try:
-            return catalog_from_files(self.files, self.package)
+            return catalog_from_files(self.files, self.package, self.vocabulary)
         except PackageInvalid as invalid:
             raise StoredVersionInvalid(self.number, invalid) from None
 
@@ -114,15 +111,9 @@ def _canonical(files: Files) -> str:
     return json.dumps(thaw(files), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-@functools.lru_cache(maxsize=16)
-def _cached_catalog(package: str, canonical: str, digest: str) -> Catalog:
-    return load_files(json.loads(canonical), package)
-
-
-def catalog_from_files(files: Files, package: str) -> Catalog:
-    """The Catalog of stored files (the same files give the same Catalog object: cached)."""
-    canonical = _canonical(files)
-    return _cached_catalog(package, canonical, hashlib.sha256(canonical.encode()).hexdigest())
+def catalog_from_files(files: Files, package: str, vocabulary: Vocabulary | None = None) -> Catalog:
+    """The Catalog of stored files (PackageInvalid when they no longer load)."""
+    return load_files({p: dict(texts) for p, texts in files.items()}, package, vocabulary)
 
 
 def files_of(catalog: Catalog) -> dict[str, dict[str, str]]:
@@ -146,6 +137,11 @@ def latest_number(conn: Connection) -> int | None:
     """The number of the version in force (None: nothing deployed, or no versions table)."""
     if not is_initialised(conn):
         return None
+    return newest_number(conn)
+
+
+def newest_number(conn: Connection) -> int | None:
+    """``latest_number`` where the versions table is known to exist: one indexed read."""
     return conn.execute(select(func.max(meta_versions.c.number))).scalar()
 
 
@@ -158,7 +154,7 @@ def _info(row) -> dict:
     return data
 
 
-def load(conn: Connection, number: int) -> DeployedVersion:
+def load(conn: Connection, number: int, vocabulary: Vocabulary | None = None) -> DeployedVersion:
     """Version ``number``; UnknownVersion when there is none."""
     row = None
     if is_initialised(conn):
@@ -167,13 +163,13 @@ def load(conn: Connection, number: int) -> DeployedVersion:
         known = latest_number(conn)
         raise UnknownVersion(f"no version {number}" + (f" (versions are 1 to {known})" if known
                                                         else " (nothing is deployed yet)"))
-    return DeployedVersion(**_info(row), files=json.loads(row.files))
+    return DeployedVersion(**_info(row), files=json.loads(row.files), vocabulary=vocabulary)
 
 
-def current(conn: Connection) -> DeployedVersion | None:
+def current(conn: Connection, vocabulary: Vocabulary | None = None) -> DeployedVersion | None:
     """The version in force, or None when nothing was deployed."""
     number = latest_number(conn)
-    return None if number is None else load(conn, number)
+    return None if number is None else load(conn, number, vocabulary)
 
 
 def list_versions(conn: Connection) -> list[VersionInfo]:
@@ -205,62 +201,3 @@ def save(conn: Connection, catalog: Catalog, *, deployed_by: str | None = None,
         deployed_at=version.deployed_at, note=note))
     version.__dict__["catalog"] = catalog  # already built: no need to load the files again
     return version
-
-
-# -- the registry --------------------------------------------------------------------------
-
-
-class CatalogRegistry:
-    """The version in force for a long-running process, swapped when a deploy stores a newer one.
-
-        registry = CatalogRegistry(db)
-        deployed = registry.current()            # per request: one max(number) read
-        deployed.catalog if deployed else None
-
-    ``current(conn)`` reads through the caller's connection (inside its transaction) instead
-    of opening one. Thread-safe; old versions stay cached, so a rollback swaps back at once.
-    """
-
-    #: how many versions (and their catalogs) are kept
-    CACHE = 8
-
-    def __init__(self, db: Database):
-        self.db = db
-        self._lock = threading.Lock()
-        self._current: DeployedVersion | None = None
-        self._cache: collections.OrderedDict[int, DeployedVersion] = collections.OrderedDict()
-        self._initialised = False
-
-    def current(self, conn: Connection | None = None) -> DeployedVersion | None:
-        if conn is None:
-            with self.db.read() as conn:
-                return self.current(conn)
-        number = self._latest(conn)
-        known = self._current
-        if number is None:
-            return None
-        if known is not None and known.number == number:
-            return known
-        with self._lock:
-            if self._current is None or self._current.number != number:
-                version = self._cache.get(number) or load(conn, number)
-                version.catalog  # built here, once, not by every reader
-                self._cache[number] = version
-                self._cache.move_to_end(number)
-                while len(self._cache) > self.CACHE:
-                    self._cache.popitem(last=False)
-                self._current = version
-            return self._current
-
-    def catalog(self, conn: Connection | None = None) -> Catalog | None:
-        """The Catalog in force (None when nothing is deployed)."""
-        version = self.current(conn)
-        return version.catalog if version is not None else None
-
-    def _latest(self, conn: Connection) -> int | None:
-        if not self._initialised:
-            # the versions table never goes away once made: ask only until it exists
-            if not is_initialised(conn):
-                return None
-            self._initialised = True
-        return conn.execute(select(func.max(meta_versions.c.number))).scalar()

@@ -16,18 +16,19 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_limiter import Limiter
 
-from ..automation import Settings, make_celery, plugin_manager
-from ..automation.publisher import BackgroundPublisher
 from ..store import Database
-from . import assets, auth, templating
+from . import api, assets, auth, delivery, state, templating, ui
 from .settings import settings
-from .state import WebState
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, db: Database | None = None,
                plugins=None) -> Flask:
     """A metacrm web app. ``db`` and ``plugins`` may be given (tests share a Database and a
-    plugin manager with the code around them); by default both are made from the settings."""
+    plugin manager with the code around them); by default both are made from the settings.
+
+    This is the web process's composition root: it builds the one plugin manager (with the
+    workflow engine publishing to Celery, ``web/delivery.py``) and hands it to the runtimes
+    (``web/state.py``); each part of the app is an extension with its own ``init_app``."""
     options = settings(config)
     app = Flask("metacrm", template_folder=None, static_folder=None)  # see templating.py
     app.config.update(options)
@@ -38,8 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, db: Database | None =
 
     database = db or Database.from_url(options["DATABASE_URL"])
     if plugins is None:
-        plugins = _publishing_plugins(app, options)
-    app.extensions["metacrm"] = WebState(database, plugins)
+        plugins = delivery.init_app(app)
+    state.init_app(app, database, plugins)
 
     limiter = Limiter(auth.rate_limit_key, app=app, default_limits=[options["RATELIMIT_DEFAULT"]])
     app.extensions["metacrm_limiter"] = limiter
@@ -50,24 +51,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, db: Database | None =
     # sign-in attempts get a tighter limit of their own (guessing passwords)
     app.view_functions["auth.login"] = limiter.limit(
         options["RATELIMIT_LOGIN"], methods=["POST"])(app.view_functions["auth.login"])
-
-    from . import api, ui  # the parts of the app, each a blueprint of its own
     api.init_app(app)
     ui.init_app(app)
     return app
-
-
-def _publishing_plugins(app: Flask, options: Mapping[str, Any]):
-    """Plugins whose workflow engine hands outbox rows to the Celery broker right after each
-    commit (Redis with REDIS_URL, else the embedded broker file), from a background thread
-    (``automation/publisher.py``). A broker that is down delays delivery, never a write:
-    beat's sweeper publishes what could not be."""
-    overrides = {"database_url": options["DATABASE_URL"]}
-    if options.get("REDIS_URL"):
-        overrides["broker_url"] = options["REDIS_URL"]
-    celery = make_celery(Settings.from_env(**overrides))
-    app.extensions["metacrm_celery"] = celery
-    publisher = BackgroundPublisher(celery.metacrm_publish)
-    app.extensions["metacrm_publisher"] = publisher
-    plugins, _engine = plugin_manager(publisher=publisher)
-    return plugins

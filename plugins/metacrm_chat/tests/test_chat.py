@@ -14,9 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import metacrm_chat  # noqa: E402
 
-from metacrm.automation import Delivery, Settings  # noqa: E402
-from metacrm.meta import PackageInvalid, load_files  # noqa: E402
-from metacrm.plugins import make_plugin_manager  # noqa: E402
+from metacrm.automation import Delivery, Settings, plugin_manager  # noqa: E402
+from metacrm.meta import PackageInvalid, Vocabulary, load_files  # noqa: E402
 
 CHAT = metacrm_chat.ChatNotify()
 
@@ -28,19 +27,35 @@ def test_check_reports_bad_keys():
 
 
 def test_the_plugin_registers_through_the_hook():
-    pm = make_plugin_manager(load_entry_points=False)
+    pm, _engine = plugin_manager(load_entry_points=False)
     pm.register(metacrm_chat)
     names = [k.name for batch in pm.hook.register_actions() for k in batch]
     assert "chat.notify" in names and "send_email" in names
 
 
+def _package(action_type: str) -> dict:
+    return {"p": {"package.yaml": "kind: package\nname: p\nversion: 1.0.0\n",
+                  "objects/a.yaml": "kind: object\nname: a\ntitle: n\nfields: {n: {type: text}}\n",
+                  "workflows/w.yaml": "kind: workflow\nname: w\nobject: a\ntrigger: [create]\n"
+                                      f"actions: [{{type: {action_type}, url: 'https://x.org/h', "
+                                      "text: hi}]\n"}}
+
+
+def test_the_loader_knows_the_action_through_the_plugin_manager_it_is_given():
+    pm, _engine = plugin_manager(load_entry_points=False)
+    pm.register(metacrm_chat)
+    vocabulary = Vocabulary.from_plugins(pm)
+    catalog = load_files(_package("chat.notify"), vocabulary=vocabulary)
+    assert catalog.workflows["w"].actions[0].type == "chat.notify"
+    with pytest.raises(PackageInvalid, match="unknown action type 'chat.notify'"):
+        load_files(_package("chat.notify"))  # metacrm's own vocabulary has no plugin actions
+
+
 def test_an_unknown_plugin_action_is_a_deploy_error():
-    files = {"p": {"package.yaml": "kind: package\nname: p\nversion: 1.0.0\n",
-                   "objects/a.yaml": "kind: object\nname: a\ntitle: n\nfields: {n: {type: text}}\n",
-                   "workflows/w.yaml": "kind: workflow\nname: w\nobject: a\ntrigger: [create]\n"
-                                       "actions: [{type: chat.notfy, url: 'https://x'}]\n"}}
+    pm, _engine = plugin_manager(load_entry_points=False)
+    pm.register(metacrm_chat)
     with pytest.raises(PackageInvalid, match="unknown action type 'chat.notfy'"):
-        load_files(files)
+        load_files(_package("chat.notfy"), vocabulary=Vocabulary.from_plugins(pm))
 
 
 def test_deliver_posts_json():

@@ -10,60 +10,63 @@ OUTBOX actions (email, webhooks) become outbox rows delivered after commit by th
 from __future__ import annotations
 
 import json
-import weakref
 from typing import Sequence
 
 from ...formula.values import same
-from ...meta import Action, Catalog
+from ...meta import Action
 from ...meta.model import thaw
-from ...runtime import Actor, RecordInvalid, RecordService
+from ...runtime import Actor, RecordInvalid, RecordService, Transaction
 from ...store import outbox
-from ..actions import BEFORE, OUTBOX, ActionType, write
-from ..engine import Automation, new_run
+from ..actions import BEFORE, OUTBOX, ActionType, action_types
+from ..engine import new_run
 from ..errors import WorkflowCycle
 from .errors import ApprovalError
 
-#: on the transaction's connection: records the approvals engine itself is writing, which the
-#: lock lets through
-BYPASS = "metacrm.approvals.bypass"
+#: ``change.source`` of the writes the approvals engine makes itself (the lock lets them by)
+SOURCE = "approvals"
 
 
 class ActionRunner:
     def __init__(self, plugins=None):
         self.plugins = plugins
-        # the workflow engine knows the action types (built-ins and plugins'); ours asks it
-        self._workflows = Automation(plugins)
-        self._compiled: "weakref.WeakKeyDictionary[Catalog, dict]" = weakref.WeakKeyDictionary()
+        self._types: dict[str, ActionType] | None = None
 
     def types(self) -> dict[str, ActionType]:
-        return self._workflows.action_types()
+        """The workflow action types (built-ins and plugins'), which approval events use too."""
+        if self._types is None:
+            self._types = action_types(self.plugins)
+        return self._types
 
-    def _compile(self, catalog: Catalog, object_name: str, key: tuple, action: Action):
-        cache = self._compiled.setdefault(catalog, {})
+    def _compile(self, service: RecordService, object_name: str, key: tuple, action: Action):
+        # compiled per version: a request's definition may be older than the catalog, so
+        # actions are keyed by what they say, not by process
+        cache = service.runtime.part("approvals.actions", dict)
         if key not in cache:
             kind = self.types().get(action.type)
             if kind is None:
                 raise ApprovalError(f"action type '{action.type}' is not installed")
-            cache[key] = (kind, kind.compile(action.params, catalog, object_name))
+            cache[key] = (kind, kind.compile(action.params, service.catalog, object_name))
         return cache[key]
 
-    def run(self, service: RecordService, conn, actor: Actor, process: str, event: str,
-            object_name: str, record_id: str, actions: Sequence[Action], now) -> list[dict]:
+    def run(self, service: RecordService, tx: Transaction, actor: Actor, process: str,
+            event: str, object_name: str, record_id: str, actions: Sequence[Action], now
+            ) -> list[dict]:
         """Run ``actions`` of ``event`` (``on_approve``, ``manager.on_reject``…) on the record;
         returns what was done, for the request's log. Raises ApprovalError naming the action."""
         if not actions:
             return []
+        conn = tx.conn
         record = service.store.fetch_one(conn, object_name, record_id)
         if record is None:
             raise ApprovalError(f"the {object_name} '{record_id}' no longer exists")
         label = f"approval {process}.{event}"
-        run = new_run(service, conn, actor, object_name, "approval", dict(record), None, (),
+        run = new_run(service, tx, actor, object_name, "approval", dict(record), None, (),
                       label, self.plugins)
         done, rows = [], []
         for index, action in enumerate(actions):
             key = (process, event, index, json.dumps(
                 {"type": action.type, **thaw(action.params)}, sort_keys=True, default=str))
-            kind, compiled = self._compile(service.catalog, object_name, key, action)
+            kind, compiled = self._compile(service, object_name, key, action)
             run.log.append({"type": kind.name, "outcome": "done"})
             try:
                 if kind.phase == BEFORE:
@@ -91,13 +94,6 @@ class ActionRunner:
         return done
 
     def _write(self, run, object_name: str, record_id: str, values: dict) -> dict:
-        bypass = run.conn.info.setdefault(BYPASS, set())
-        key = (object_name, record_id)
-        added = key not in bypass
-        bypass.add(key)
-        try:
-            write(run, object_name, record_id, values)
-        finally:
-            if added:
-                bypass.discard(key)
+        run.service.update(object_name, record_id, {}, run.actor, tx=run.tx, trusted=values,
+                           source=SOURCE)
         return dict(run.service.store.fetch_one(run.conn, object_name, record_id))

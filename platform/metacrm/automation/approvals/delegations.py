@@ -34,7 +34,8 @@ def add_delegation(service: RecordService, actor: Actor, *, delegate: str, start
     starts, ends = _date(starts_on, "starts_on"), _date(ends_on, "ends_on")
     if ends < starts:
         raise ApprovalError(f"ends_on ({ends}) is before starts_on ({starts})")
-    with service.transaction() as conn:
+    with service.transaction() as tx:
+        conn = tx.conn
         people = People(service, conn)
         giver = people.by_username(user) if user else people.by_id(actor.user_id)
         if giver is None:
@@ -64,7 +65,8 @@ def list_delegations(service: RecordService, actor: Actor) -> list[dict]:
 
 
 def remove_delegation(service: RecordService, actor: Actor, delegation_id: str) -> None:
-    with service.transaction() as conn:
+    with service.transaction() as tx:
+        conn = tx.conn
         row = store.read_delegation(conn, delegation_id)
         if row is None:
             raise RequestNotFound(f"there is no delegation '{delegation_id}'")

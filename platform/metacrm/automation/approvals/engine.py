@@ -20,7 +20,7 @@ from typing import Iterator, Mapping
 from sqlalchemy.exc import IntegrityError
 
 from ...meta import ApprovalProcess, suggest
-from ...runtime import Actor, RecordNotFound, RecordService
+from ...runtime import Actor, RecordNotFound, RecordService, Transaction
 from ...store import approvals as store
 from .actions import ActionRunner
 from .definition import from_plain, to_plain
@@ -37,17 +37,18 @@ class Approvals:
         self.actions = ActionRunner(plugins)
 
     @contextlib.contextmanager
-    def _transaction(self, service: RecordService, conn) -> Iterator:
-        if conn is not None:
-            yield conn
+    def _transaction(self, service: RecordService, tx: Transaction | None
+                     ) -> Iterator[Transaction]:
+        if tx is not None:
+            yield tx
         else:
-            with service.transaction() as conn:
-                yield conn
+            with service.transaction() as tx:
+                yield tx
 
     # -- submit ---------------------------------------------------------------------------------
 
     def submit(self, service: RecordService, actor: Actor, object_name: str, record_id: str,
-               process_name: str, *, conn=None, prior: Mapping | None = None,
+               process_name: str, *, tx: Transaction | None = None, prior: Mapping | None = None,
                is_new: bool = False) -> dict:
         """Submit a record to a process; returns the request row. Raises ApprovalError
         (unknown process, entry criteria false, not a submitter, no approver), AlreadyDecided
@@ -56,7 +57,8 @@ class Approvals:
         if process.object != object_name:
             raise ApprovalError(f"approval process '{process_name}' is for {process.object}, "
                                 f"not {object_name}")
-        with self._transaction(service, conn) as conn:
+        with self._transaction(service, tx) as tx:
+            conn = tx.conn
             record = service.store.fetch_one(conn, object_name, record_id, lock="no_key_update")
             if record is None:
                 raise RecordNotFound(object_name, record_id)
@@ -86,7 +88,7 @@ class Approvals:
             except IntegrityError:  # a concurrent submit won the unique pending_key
                 raise AlreadyDecided(f"this {object_name} already has a pending request of "
                                      f"approval process '{process_name}'") from None
-            self.actions.run(service, conn, actor, process_name, "on_submit", object_name,
+            self.actions.run(service, tx, actor, process_name, "on_submit", object_name,
                              record_id, process.on_submit, now)
             record = service.store.fetch_one(conn, object_name, record_id)
             state, why = start_next(service, conn, People(service, conn), request, process, 0,
@@ -94,7 +96,7 @@ class Approvals:
             if state == "unreachable":
                 raise ApprovalError(f"cannot submit to '{process_name}': {why}")
             if state == "done":  # every step was skipped: nothing to approve
-                self._finish(service, conn, actor, request, process, store.APPROVED, now)
+                self._finish(service, tx, actor, request, process, store.APPROVED, now)
             return store.read_request(conn, request["id"])
 
     def process(self, service: RecordService, name: str) -> ApprovalProcess:
@@ -109,13 +111,14 @@ class Approvals:
 
     def decide(self, service: RecordService, actor: Actor, request_id: str, decision: str,
                comment: str | None = None, *, on_behalf_of: str | None = None,
-               conn=None) -> dict:
+               tx: Transaction | None = None) -> dict:
         """Approve or reject (``decision``: approve | reject) for the actor, or for the approver
         who delegated to them (``on_behalf_of`` a username picks one when several did)."""
         if decision not in DECISIONS:
             raise ApprovalError(f"a decision is approve or reject, not '{decision}'")
         comment = (comment or "").strip() or None
-        with self._transaction(service, conn) as conn:
+        with self._transaction(service, tx) as tx:
+            conn = tx.conn
             request, process = self._pending(conn, request_id)
             step = store.current_step(conn, request_id)
             if actor.user_id == request["submitted_by"] and not process.allow_self_approval:
@@ -136,7 +139,7 @@ class Approvals:
             row["decision"] = DECISIONS[decision]
             result = outcome(step["mode"], step["quorum"], [r["decision"] for r in rows])
             if result is not None:
-                self._step_decided(service, conn, actor, request, process, step, result, now)
+                self._step_decided(service, tx, actor, request, process, step, result, now)
             return store.read_request(conn, request_id)
 
     def _pending(self, conn, request_id: str) -> tuple[dict, ApprovalProcess]:
@@ -174,37 +177,40 @@ class Approvals:
                                  f"'{step['name']}'", request_id=request["id"])
         return open_rows[0]
 
-    def _step_decided(self, service, conn, actor, request, process, step, result, now) -> None:
+    def _step_decided(self, service, tx, actor, request, process, step, result, now) -> None:
+        conn = tx.conn
         store.update_step(conn, step["id"], status=result, decided_at=now)
         definition = process.steps[step["position"]]
         event = "on_approve" if result == store.APPROVED else "on_reject"
-        self.actions.run(service, conn, actor, process.name, f"{definition.name}.{event}",
+        self.actions.run(service, tx, actor, process.name, f"{definition.name}.{event}",
                          request["object"], request["record_id"], getattr(definition, event), now)
         if result == store.REJECTED:
-            self._finish(service, conn, actor, request, process, store.REJECTED, now)
+            self._finish(service, tx, actor, request, process, store.REJECTED, now)
             return
         record = service.store.fetch_one(conn, request["object"], request["record_id"])
         state, why = start_next(service, conn, People(service, conn), request, process,
                                 step["position"] + 1, record, now)
         if state == "done":
-            self._finish(service, conn, actor, request, process, store.APPROVED, now)
+            self._finish(service, tx, actor, request, process, store.APPROVED, now)
         elif state == "unreachable":
-            self._finish(service, conn, actor, request, process, store.REJECTED, now, why)
+            self._finish(service, tx, actor, request, process, store.REJECTED, now, why)
 
-    def _finish(self, service, conn, actor, request, process, status, now, comment=None):
+    def _finish(self, service, tx, actor, request, process, status, now, comment=None):
+        conn = tx.conn
         store.update_request(conn, request["id"], status=status, pending_key=None,
                              current_step=None, decided_at=now, comment=comment)
         event = {store.APPROVED: "on_approve", store.REJECTED: "on_reject",
                  store.RECALLED: "on_recall"}[status]
-        self.actions.run(service, conn, actor, process.name, event, request["object"],
+        self.actions.run(service, tx, actor, process.name, event, request["object"],
                          request["record_id"], getattr(process, event), now)
 
     # -- recall, reassign -----------------------------------------------------------------------
 
     def recall(self, service: RecordService, actor: Actor, request_id: str,
-               comment: str | None = None, *, conn=None) -> dict:
+               comment: str | None = None, *, tx: Transaction | None = None) -> dict:
         """The submitter (or an admin) takes a pending request back; on_recall runs."""
-        with self._transaction(service, conn) as conn:
+        with self._transaction(service, tx) as tx:
+            conn = tx.conn
             request, process = self._pending(conn, request_id)
             if actor.user_id != request["submitted_by"] and not actor.is_admin:
                 raise NotAllowed("only the submitter (or an admin) may recall a request",
@@ -213,16 +219,17 @@ class Approvals:
             step = store.current_step(conn, request_id)
             if step is not None:
                 store.update_step(conn, step["id"], status=store.RECALLED, decided_at=now)
-            self._finish(service, conn, actor, request, process, store.RECALLED, now,
+            self._finish(service, tx, actor, request, process, store.RECALLED, now,
                          (comment or "").strip() or None)
             return store.read_request(conn, request_id)
 
     def reassign(self, service: RecordService, actor: Actor, request_id: str, from_user: str,
-                 to_user: str, *, conn=None) -> dict:
+                 to_user: str, *, tx: Transaction | None = None) -> dict:
         """An admin hands an undecided approver's part of the current step to someone else."""
         if not actor.is_admin:
             raise NotAllowed("only admins may reassign an approval", request_id=request_id)
-        with self._transaction(service, conn) as conn:
+        with self._transaction(service, tx) as tx:
+            conn = tx.conn
             request, process = self._pending(conn, request_id)
             step = store.current_step(conn, request_id)
             rows = [r for r in store.approvers_of(conn, step_ids=[step["id"]]) if r["active"]]

@@ -28,7 +28,8 @@ def escalate(service: RecordService, now: dt.datetime) -> list[tuple[str, str]]:
         process = from_plain(row["definition"])
         step = process.steps[row["position"]]
         next_due = now + dt.timedelta(hours=step.escalate_after_hours or 0)
-        with service.transaction() as conn:
+        with service.transaction() as tx:
+            conn = tx.conn
             store.read_request(conn, row["request_id"], lock=True)
             if not store.claim_escalation(conn, row["id"], row["escalate_due_at"], now,
                                           next_due):

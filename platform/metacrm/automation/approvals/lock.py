@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 
 from ...formula.values import same
 from ...runtime import RECORD, Change, FieldError, RecordInvalid
 from ...store import approvals as store
-from .actions import BYPASS
+from .actions import SOURCE
 
 LOCKED = "locked"
 
@@ -35,22 +34,22 @@ class Lockable:
 
     def __init__(self, locking: bool = True):
         self.locking = locking
-        self._by_catalog: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def __call__(self, change: Change) -> bool:
         catalog = change.service.catalog
+        # per version: [when read, objects]
+        cached = change.service.runtime.part(f"approvals.lockable.{self.locking}", lambda: [0.0, None])
         with self._lock:
-            known = self._by_catalog.get(catalog)
+            read_at, objects = cached
         now = time.monotonic()
-        if known is None or now - known[0] > STALE_SECONDS:
+        if objects is None or now - read_at > STALE_SECONDS:
             ours = {p.object for p in catalog.approval_processes.values()
                     if p.lock or not self.locking}
-            known = (now, ours | store.objects_with_pending(change.connection,
-                                                            locking=self.locking))
+            objects = ours | store.objects_with_pending(change.connection, locking=self.locking)
             with self._lock:
-                self._by_catalog[catalog] = known
-        return change.object in known[1]
+                cached[:] = [now, objects]
+        return change.object in objects
 
 
 LOCKABLE = Lockable()
@@ -61,8 +60,7 @@ WITH_REQUESTS = Lockable(locking=False)
 def check_lock(change: Change) -> None:
     if change.operation == "create" or change.actor.is_admin or change.connection is None:
         return
-    key = (change.object, change.record_id)
-    if key in change.connection.info.get(BYPASS, ()) or not LOCKABLE(change):
+    if change.source == SOURCE or not LOCKABLE(change):
         return
     requests = store.locking_requests(change.connection, change.object, change.record_id)
     if not requests:

@@ -11,7 +11,6 @@ can no longer be reached (approvals + undecided < N).
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from typing import Mapping, Sequence
 
 from ...formula import EvalContext, compile_condition
@@ -23,9 +22,6 @@ from .mail import mail_approvers
 from .people import People
 
 APPROVED, REJECTED = store.APPROVED, store.REJECTED
-#: compiled conditions per catalog (a request's definition may be older than the catalog, so
-#: they are keyed by their source, not by process)
-_CONDITIONS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def required(step: ApprovalStep, approvers: int) -> int:
@@ -60,7 +56,9 @@ def holds(service: RecordService, conn, process: ApprovalProcess, source: str | 
     if not source:
         return True
     try:
-        cache = _CONDITIONS.setdefault(service.catalog, {})
+        # compiled per version; a request's definition may be older than the catalog, so
+        # conditions are keyed by their source, not by process
+        cache = service.runtime.part("approvals.conditions", dict)
         key = (process.object, source)
         if key not in cache:
             cache[key] = compile_condition(source, service.catalog.scope(process.object))

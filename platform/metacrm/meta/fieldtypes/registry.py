@@ -73,7 +73,6 @@ class FieldTypeRegistry:
 
 @functools.lru_cache(maxsize=None)
 def default_field_types() -> FieldTypeRegistry:
-    """The built-ins plus installed plugins' field types (built once, on first use)."""
-    from metacrm.plugins import make_plugin_manager  # the plugin manager imports this module
-
-    return FieldTypeRegistry.from_plugin_manager(make_plugin_manager())
+    """metacrm's own field types (a plugin's types come through the plugin manager the
+    composition root builds: :meth:`metacrm.meta.Vocabulary.from_plugins`)."""
+    return FieldTypeRegistry(BUILTIN_FIELD_TYPES)

@@ -103,7 +103,7 @@ def _catalog(body: dict) -> Catalog:
     if root is not None and root not in files:
         raise _invalid("package", f"'{root}' is not one of the packages in files")
     try:
-        return load_files(files, root)
+        return load_files(files, root, current_app.extensions["metacrm"].runtimes.vocabulary)
     except PackageInvalid as invalid:
         count = len(invalid.errors)
         raise ApiProblem(

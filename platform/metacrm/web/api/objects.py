@@ -59,7 +59,7 @@ def object_description(catalog: Catalog, name: str) -> dict:
 def list_objects():
     api_actor()
     runtime = api_runtime()
-    body = runtime.derived("api.objects", lambda: {
+    body = runtime.part("api.objects", lambda: {
         "objects": [object_summary(o) for o in runtime.catalog.objects.values()]})
     return json_response(body)
 
@@ -70,7 +70,7 @@ def get_object(object_name: str):
     if object_name not in runtime.catalog.objects:
         runtime.service.rules(object_name)  # UnknownObject, with a suggestion
         raise UnknownObject(f"unknown object '{object_name}'")
-    return json_response(runtime.derived(f"api.object.{object_name}",
+    return json_response(runtime.part(f"api.object.{object_name}",
                                          lambda: object_description(runtime.catalog, object_name)))
 
 

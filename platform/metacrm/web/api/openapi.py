@@ -180,7 +180,7 @@ def build_spec(runtime: Runtime) -> dict:
 def openapi_document():
     api_actor()
     runtime = api_runtime()
-    return json_response(runtime.derived("api.openapi", lambda: build_spec(runtime)))
+    return json_response(runtime.part("api.openapi", lambda: build_spec(runtime)))
 
 
 SWAGGER_PAGE = """<!doctype html>

@@ -202,7 +202,7 @@ def _build_form(runtime, object_name: str) -> FormSpec:
 def cached(runtime, key: str, build):
     """``build()`` once per deployed version. Unlike ``runtime.derived`` no lock is held while
     building, so specs may be built from other specs (a race builds one twice, harmlessly)."""
-    cache = runtime.derived("ui.specs", dict)
+    cache = runtime.part("ui.specs", dict)
     try:
         return cache[key]
     except KeyError:
