@@ -20,7 +20,7 @@ import pluggy
 from sqlalchemy import Connection
 
 from ..formula import Environment
-from ..meta import Vocabulary
+from ..meta import Catalog, Vocabulary
 from ..store import Database, versions
 from .runtime import Runtime
 
@@ -67,6 +67,23 @@ class Runtimes:
                 return self.get(number, conn)
         return self._get(conn, number, newest=False)
 
+    def adopt(self, number: int, catalog: Catalog) -> Runtime:
+        """Keep a runtime for version ``number`` built from ``catalog``, which this process
+        has just deployed: the next request finds it built (the catalog is not loaded again
+        from the stored files)."""
+        with self._lock:
+            runtime = self._built.get(number)
+            if runtime is None:
+                runtime = Runtime(self.db, catalog, number=number, plugins=self.plugins,
+                                  env=self.env)
+                self._built[number] = runtime
+                self._trim()
+            return runtime
+
+    def _trim(self) -> None:
+        while len(self._built) > self.keep:
+            self._built.popitem(last=False)
+
     def _get(self, conn: Connection, number: int, newest: bool) -> Runtime:
         with self._lock:
             runtime = self._built.get(number)
@@ -74,8 +91,7 @@ class Runtimes:
                 runtime = self._build(conn, number)
                 self._built[number] = runtime
             self._built.move_to_end(number)
-            while len(self._built) > self.keep:
-                self._built.popitem(last=False)
+            self._trim()
             if newest:
                 self._newest = runtime
             return runtime

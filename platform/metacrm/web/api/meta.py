@@ -168,6 +168,8 @@ def apply_package():
         # applied as planned: apply checks, under the deploy lock, that plan.base is in force
         applied = deployment.apply(db, plan, allow_destructive=allow,
                                    deployed_by=actor.username, note=note)
+        if applied.version is not None:  # the next request need not load it again
+            current_app.extensions["metacrm"].runtimes.adopt(applied.version.number, catalog)
     except deployment.DeployRefused as refused:
         raise ApiProblem(409, str(refused), slug="deploy-refused", refused=True,
                          plan=refused.plan.to_json()) from None
