@@ -36,8 +36,9 @@ def _echo(value) -> None:
 @main.command("worker")
 @click.option("--concurrency", type=int, default=2, show_default=True,
               help="Worker processes (or threads with --pool threads).")
-@click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default="threads",
-              show_default=True, help="Celery's execution pool.")
+@click.option("--pool", type=click.Choice(["prefork", "threads", "solo"]), default="prefork",
+              show_default=True, help="Celery's execution pool (delivery is CPU-bound: "
+                                      "processes scale it, threads do not).")
 @click.option("--queue", help="The Celery queue and Redis key prefix (default METACRM_QUEUE, "
                               "else metacrm).")
 @click.option("--loglevel", default="INFO", show_default=True)
