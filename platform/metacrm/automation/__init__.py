@@ -7,6 +7,9 @@
 The runtime never imports this package: it plugs in through the record hooks, registered by
 :func:`plugin_manager` (the workflow engine and the approvals engine, each an object built
 with the process's plugin manager). See docs/automation.md.
+
+Other layers import from this package only, never from its modules (``__all__`` is what they
+may use; docs/development.md, "Public API of each layer").
 """
 
 from .actions import AFTER, BEFORE, OUTBOX, ActionType, Run, action_types

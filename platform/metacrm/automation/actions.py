@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from ..formula import EvalContext, compile_python
 from ..meta import Catalog
 from ..runtime import Actor, RecordService, Transaction
+from .delivery import post_webhook, send_email
 from .errors import ActionFailed, ActionSkipped
 from .render import RecordView, render_template, to_json
 
@@ -198,8 +199,6 @@ class SendEmail(ActionType):
                 "body": render_template(body, view)}
 
     def deliver(self, payload, delivery):
-        from .delivery import send_email  # smtplib only where mail is sent
-
         send_email(payload, delivery)
 
 
@@ -225,8 +224,6 @@ class Webhook(ActionType):
         return {"url": address, "method": method, "headers": headers, "body": body}
 
     def deliver(self, payload, delivery):
-        from .delivery import post_webhook
-
         post_webhook(payload, delivery)
 
 

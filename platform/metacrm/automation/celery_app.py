@@ -23,7 +23,6 @@ from typing import Callable
 from celery import Celery
 
 from ..store import outbox
-from ..store.outbox import RUN_KINDS
 from .delivery import Settings
 from .worker import Worker
 
@@ -102,8 +101,8 @@ def make_celery(settings: Settings,
         # no retrying here: a broker that is down must not hold up the write that just
         # committed; the sweeper publishes what this could not
         rows = list(rows)
-        runs = [key for key, kind in rows if kind in RUN_KINDS]
-        sends = [key for key, kind in rows if kind not in RUN_KINDS]
+        runs = [key for key, kind in rows if kind in outbox.RUN_KINDS]
+        sends = [key for key, kind in rows if kind not in outbox.RUN_KINDS]
         for key in runs:
             deliver.apply_async((key,), retry=False)
         for start in range(0, len(sends), BATCH):

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from croniter import croniter
+
 from ..formula import compile_condition
 from ..meta import Catalog, Workflow
 from .actions import AFTER, BEFORE, OUTBOX, ActionType
@@ -129,6 +131,4 @@ def period_start(every: str, now: dt.datetime) -> dt.datetime:
         epoch = int(now.replace(tzinfo=dt.timezone.utc).timestamp())
         return dt.datetime.fromtimestamp(epoch - epoch % seconds, dt.timezone.utc).replace(
             tzinfo=None)
-    from croniter import croniter
-
     return croniter(every, now + dt.timedelta(seconds=1)).get_prev(dt.datetime)

@@ -28,8 +28,7 @@ from urllib.parse import unquote, urlparse
 
 import requests
 
-from ..store import Database, outbox
-from ..store.database import DEFAULT_URL
+from ..store import DEFAULT_URL, Database, outbox
 
 EMBEDDED_BROKER = "sqla+sqlite:///instance/broker.db"
 SIGNATURE_HEADER = "X-Metacrm-Signature"

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..store import Database, outbox
 
 
@@ -55,8 +57,6 @@ def delivery_attempts(db: Database, row_id: str) -> list[dict]:
 def retry_dead_letter(db: Database, row_id: str, *, publisher=None, now=None) -> bool:
     """Make a dead row pending again (due now, attempts counted afresh); with ``publisher``
     (e.g. ``celery_app.metacrm_publish``) it is sent at once, else at the next sweep."""
-    import datetime as dt
-
     now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     with db.write() as conn:
         done = outbox.replay(conn, row_id, now)

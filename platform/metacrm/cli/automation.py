@@ -18,7 +18,7 @@ import click
 
 from ..automation import (Settings, Worker, delivery_attempts, make_celery, outbox_rows,
                           recent_runs, retry_dead_letter, runs_for_record)
-from ..store.history import to_json_value
+from ..store import to_json_value
 from .app import main, open_database
 
 

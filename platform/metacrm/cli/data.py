@@ -10,8 +10,7 @@ from pathlib import Path
 
 import click
 
-from ..runtime import Actor, RecordError
-from ..runtime.seed import load_data
+from ..runtime import Actor, RecordError, load_data
 from .app import main
 from .records import _fail, _service
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..meta import Catalog
-from ..packages.export import ExportError, export as export_package
+from ..packages import ExportError, export_package
 from ..store import Database, init_database
 from ..store import deploy as deployment
 from ..store import versions

@@ -13,12 +13,13 @@ from collections import Counter
 from decimal import Decimal
 
 import click
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..formula import (
     Environment, EvalContext, FormulaError, SqlCompiler, Usage, check_tree, compile_python,
 )
-from ..meta import Catalog, FieldValueError, PackageInvalid, load_package
+from ..meta import Catalog, FieldValueError, PackageInvalid, load_package, suggest
 from ..store import build_tables
 
 _DIALECTS = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}
@@ -90,7 +91,6 @@ class _Records:
         for name, raw in data.items():
             field = fields.get(name)
             if field is None:
-                from ..meta import suggest
                 hint = suggest(name, fields)
                 raise click.BadParameter(f"'{object_name}' has no field '{name}'"
                                          + (f"; did you mean '{hint}'?" if hint else ""),
@@ -126,7 +126,6 @@ def formula(ctx, package_dir, object_name, expression, record_json, prior_json, 
     """Type-check EXPRESSION on OBJECT; print its type, its value, or its SQL."""
     catalog = load_or_exit(ctx, package_dir)
     if object_name not in catalog.objects:
-        from ..meta import suggest
         hint = suggest(object_name, catalog.objects)
         raise click.BadParameter(f"no object '{object_name}'"
                                  + (f"; did you mean '{hint}'?" if hint else ""),
@@ -152,7 +151,6 @@ def formula(ctx, package_dir, object_name, expression, record_json, prior_json, 
         value = compile_python(typed, scope)(record, ctx)
         click.echo(f"value: {json.dumps(_jsonable(value), ensure_ascii=False)}")
     if dialect:
-        from sqlalchemy import select
         tables = build_tables(catalog)
         compiler = SqlCompiler(scope, tables.__getitem__, dialect, env)
         value = compiler.value(typed).label("value")

@@ -23,7 +23,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..runtime import Actor, RecordError, RecordService, Runtimes
-from ..store.history import to_json_value
+from ..store import to_json_value
 from .app import main, open_database, plugins
 
 EXIT_FAILED = 1

@@ -27,7 +27,7 @@ def serve(ctx, host, port, workers, threads):
     if workers <= 0:
         create_app(config).run(host=host, port=port, threaded=True)
         return
-    from gunicorn.app.base import BaseApplication
+    from gunicorn.app.base import BaseApplication  # gunicorn is loaded only with --workers
 
     class Gunicorn(BaseApplication):
         def load_config(self):

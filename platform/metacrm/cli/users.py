@@ -13,8 +13,7 @@ import sys
 
 import click
 
-from ..runtime import RecordError
-from ..runtime.accounts import Accounts
+from ..runtime import Accounts, RecordError
 from .app import main
 from .records import _fail, _service
 

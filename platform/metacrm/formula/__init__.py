@@ -6,6 +6,9 @@
 
 The ground floor of the layers: it knows nothing about objects; it checks names against a
 :class:`Scope` that ``meta`` provides.
+
+Other layers import from this package only, never from its modules (``__all__`` is what they
+may use; docs/development.md, "Public API of each layer").
 """
 
 from .env import DEFAULT_ENVIRONMENT, Environment
@@ -19,6 +22,7 @@ from .sqltypes import DateTimeSeconds, TextList, register_sqlite_functions, to_u
 from .to_sql import SqlCompiler, compile_sql, environment_params, sql_type
 from .typecheck import Usage, check, check_tree
 from .types import NUMERIC, RETURN_TYPES, FType, assignable
+from .values import round_half_up, same
 
 __all__ = [
     "quote",
@@ -28,4 +32,6 @@ __all__ = [
     "register_sqlite_functions", "to_utc_seconds", "SqlCompiler", "compile_sql",
     "environment_params", "sql_type",
     "Usage", "check", "check_tree", "NUMERIC", "RETURN_TYPES", "FType", "assignable",
+    # value helpers both back-ends use, for the layers that compare and round values
+    "same", "round_half_up",
 ]

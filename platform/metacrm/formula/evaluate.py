@@ -12,6 +12,7 @@ METADATA.md and match the SQL back-end exactly.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from . import nodes as n
@@ -269,7 +270,6 @@ def _mul(x, y):
 
 
 def _divide(x, y):
-    from decimal import Decimal
     if y == 0:
         return None
     return Decimal(v.number(x)) / Decimal(v.number(y))

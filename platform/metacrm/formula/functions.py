@@ -18,7 +18,7 @@ from sqlalchemy.types import BigInteger, Numeric
 
 from . import nodes as n
 from . import values as v
-from .types import FType
+from .types import FType, describe, numeric_result
 
 TEXTUAL = frozenset({FType.TEXT, FType.REFERENCE, FType.NULL})
 
@@ -56,12 +56,10 @@ class Function:
 
 def _need(checker, call, arg, allowed, what):
     if arg.type is not FType.NULL and arg.type not in allowed:
-        from .typecheck import describe
         checker.error(arg, f"{call.name}() needs {what}, not {describe(arg.type)}")
 
 
 def _unify(checker, call, args) -> FType:
-    from .typecheck import describe, numeric_result
     result = FType.NULL
     for arg in args:
         t = arg.type
@@ -126,7 +124,6 @@ def _minmax_typer(checker, call, args):
 
 
 def _if_typer(checker, call, args):
-    from .typecheck import describe
     if args[0].type not in (FType.BOOLEAN, FType.NULL):
         checker.error(args[0], f"if() needs a condition first, not {describe(args[0].type)}")
     return _unify(checker, call, args[1:])
@@ -139,7 +136,6 @@ def _left_right_typer(checker, call, args):
 
 
 def _add_days_typer(checker, call, args):
-    from .typecheck import describe
     start, days = args
     _need(checker, call, start, {FType.DATE, FType.DATETIME}, "a date")
     _need(checker, call, days, {FType.INTEGER, FType.DECIMAL, FType.CURRENCY, FType.PERCENT},
@@ -170,7 +166,6 @@ def _is_blank_typer(checker, call, args):
 
 
 def _text_typer(checker, call, args):
-    from .typecheck import describe
     if args[0].type in (FType.LIST, FType.TEXT_LIST):
         checker.error(args[0], f"text() takes a single value, not {describe(args[0].type)}")
     return FType.TEXT

@@ -21,7 +21,7 @@ from . import nodes as n
 from .errors import FormulaError
 from .parser import parse
 from .scope import Scope
-from .types import NUMERIC, FType, assignable
+from .types import NUMERIC, FType, assignable, describe, numeric_result
 
 
 class Usage(enum.Enum):
@@ -36,31 +36,9 @@ class Usage(enum.Enum):
 _LITERAL_TYPES = {bool: FType.BOOLEAN, int: FType.INTEGER, Decimal: FType.DECIMAL,
                   str: FType.TEXT, type(None): FType.NULL}
 _TEXTUAL = frozenset({FType.TEXT, FType.REFERENCE})
-_DESCRIBE = {FType.INTEGER: "a whole number", FType.DECIMAL: "a number",
-             FType.CURRENCY: "a currency amount", FType.PERCENT: "a percentage",
-             FType.TEXT: "text", FType.BOOLEAN: "true or false", FType.DATE: "a date",
-             FType.DATETIME: "a date and time", FType.TEXT_LIST: "a list of values",
-             FType.REFERENCE: "a record id", FType.NULL: "null", FType.LIST: "a list"}
-
-
-def describe(t: FType) -> str:
-    return _DESCRIBE[t]
-
-
 def suggest(name: str, candidates) -> str:
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def numeric_result(a: FType, b: FType) -> FType:
-    """The type of ``a op b`` for two numbers: currency is contagious, integers widen."""
-    if a is b:
-        return a
-    if FType.INTEGER in (a, b):
-        return b if a is FType.INTEGER else a
-    if FType.CURRENCY in (a, b):
-        return FType.CURRENCY
-    return FType.DECIMAL
 
 
 class Checker:

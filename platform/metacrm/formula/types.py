@@ -63,3 +63,26 @@ def assignable(value: FType, target: FType) -> bool:
     if value is FType.TEXT and target is FType.REFERENCE:
         return True
     return value is FType.DATE and target is FType.DATETIME
+
+
+_DESCRIBE = {FType.INTEGER: "a whole number", FType.DECIMAL: "a number",
+             FType.CURRENCY: "a currency amount", FType.PERCENT: "a percentage",
+             FType.TEXT: "text", FType.BOOLEAN: "true or false", FType.DATE: "a date",
+             FType.DATETIME: "a date and time", FType.TEXT_LIST: "a list of values",
+             FType.REFERENCE: "a record id", FType.NULL: "null", FType.LIST: "a list"}
+
+
+def describe(t: FType) -> str:
+    """How an error message names a type: ``describe(FType.DATE)`` is "a date"."""
+    return _DESCRIBE[t]
+
+
+def numeric_result(a: FType, b: FType) -> FType:
+    """The type of ``a op b`` for two numbers: currency is contagious, integers widen."""
+    if a is b:
+        return a
+    if FType.INTEGER in (a, b):
+        return b if a is FType.INTEGER else a
+    if FType.CURRENCY in (a, b):
+        return FType.CURRENCY
+    return FType.DECIMAL

@@ -10,19 +10,27 @@
 
 The Catalog is immutable; field types (``catalog.field_types``) know how to coerce, validate
 and store values; ``catalog.scope(obj)`` lets the formula language check expressions.
+
+Other layers import from this package only, never from its modules (``__all__`` is what they
+may use; docs/development.md, "Public API of each layer").
 """
 
+from .assembly import KIND_FOLDERS
 from .catalog import Catalog, UnknownName, content_hash
+from .diff import CatalogDiff, FieldPair, ObjectPair, field_differences
+from .diff import diff as diff_catalogs  # named apart from the module meta.diff
 from .errors import MetadataError, PackageInvalid, suggest
 from .fieldtypes import (BUILTIN_FIELD_TYPES, CatalogView, FieldType, FieldTypeRegistry,
                          FieldValueError, TypeProblem, default_field_types)
-from .loader import load_files, load_package
+from .loader import YAML_SUFFIXES, load_files, load_package
 from .model import (Action, ApprovalProcess, ApprovalStep, Approvers, Extension, Field, Index,
                     Layout, ListView, ObjectType, Package, RawDocument, RelatedList, Role, Schedule,
-                    Section, SortKey, Submitters, Tab, ValidationRule, Workflow)
+                    Section, SortKey, Submitters, Tab, ValidationRule, Workflow, deep_freeze, thaw)
 from .scopes import ObjectScope
+from .sources import dump_yaml
 from .vocabulary import ActionChecker, Vocabulary
 from .system import SYSTEM_FIELD_NAMES, SYSTEM_FIELDS, USER_OBJECT
+from .values import is_blank
 
 __all__ = [
     # loading
@@ -37,6 +45,13 @@ __all__ = [
     "Package", "ObjectType", "Field", "ValidationRule", "Index", "Extension", "Layout", "Section",
     "Tab", "RelatedList", "ListView", "SortKey", "Workflow", "Action", "Schedule",
     "ApprovalProcess", "ApprovalStep", "Approvers", "Submitters", "Role", "RawDocument",
+    "deep_freeze", "thaw",
+    # package files: where each kind lives, what is YAML, how it is written
+    "KIND_FOLDERS", "YAML_SUFFIXES", "dump_yaml",
+    # what changed between two catalogs (deploy plans it)
+    "diff_catalogs", "CatalogDiff", "ObjectPair", "FieldPair", "field_differences",
+    # values
+    "is_blank",
     # the formula scope and system names
     "ObjectScope", "SYSTEM_FIELDS", "SYSTEM_FIELD_NAMES", "USER_OBJECT",
 ]

@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from metacrm.formula.types import FType
+from croniter import croniter
+
+from metacrm.formula import FType
 
 from .checks import field_of, object_for
 from .errors import suggest
@@ -107,8 +109,6 @@ def _check_every(assembly: "Assembly", document: SourceDocument, workflow, perio
         assembly.problems.at(document, ("trigger",), "trigger periodic needs 'every' (an interval "
                              "such as 1h, or a cron expression)")
     elif not EVERY_INTERVAL.match(workflow.every.strip()):
-        from croniter import croniter  # cron syntax is croniter's; imported only when used
-
         if not croniter.is_valid(workflow.every):
             assembly.problems.at(document, ("every",), f"'{workflow.every}' is neither an interval "
                                  "(30m, 1h, 2d) nor a cron expression ('0 8 * * 1-5')", value=True)

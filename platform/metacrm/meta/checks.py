@@ -10,7 +10,7 @@ import csv
 import io
 from typing import TYPE_CHECKING, Iterable
 
-from metacrm.formula.types import FType
+from metacrm.formula import FType
 
 from .build import layout_field_refs, layout_sections
 from .errors import MetadataError, suggest
@@ -146,7 +146,7 @@ def check_objects(assembly: "Assembly", checker: ExpressionChecker) -> None:
                 field_of(assembly, document, path + ("field",), obj, rule.field)
         for i, index in enumerate(obj.indexes):
             document, path = assembly.where[(name, "index", i)]
-            listed = path + ("fields",) if isinstance(document.value_node(path), dict) else path
+            listed = path + ("fields",) if isinstance(document.value(path), dict) else path
             for j, field_name in enumerate(index.fields):
                 if field_of(assembly, document, listed + (j,), obj, field_name):
                     if not obj.fields[field_name].stored:

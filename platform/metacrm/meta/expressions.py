@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Mapping, Sequence
 
-from metacrm.formula import FormulaError, Usage, check, parse
-from metacrm.formula.types import FType, assignable
+from metacrm.formula import FormulaError, FType, Usage, assignable, check, parse
 
 from .model import ObjectType
 from .problems import Problems

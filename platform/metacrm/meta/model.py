@@ -12,7 +12,7 @@ from dataclasses import field as dataclass_field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from metacrm.formula.types import FType
+from metacrm.formula import FType
 
 from .fieldtypes import FieldType
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from metacrm.formula.scope import FieldInfo
+from metacrm.formula import FieldInfo
 
 from .model import ObjectType
 

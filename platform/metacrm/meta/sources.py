@@ -138,6 +138,17 @@ class SourceDocument:
                 return None
         return node
 
+    def value(self, path: Sequence[PathKey]) -> Any:
+        """The plain value at ``path`` (None where there is none), without the round-trip
+        parse that :meth:`value_node` needs: checks that pass ask this."""
+        value: Any = self.data
+        for part in path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return value
+
     def error(self, path: Sequence[PathKey], message: str, suggestion: str | None = None, *,
               value: bool = False, line: int | None = None) -> MetadataError:
         return MetadataError(self.file, line if line is not None else self.line(path, value=value),
@@ -153,7 +164,8 @@ def _yaml() -> YAML:
 @functools.cache
 def _has_fast_loader() -> bool:
     try:
-        import _ruamel_yaml  # noqa: F401 - the C extension of ruamel.yaml.clib
+        # a probe, so it runs only when asked: ruamel.yaml.clib's C extension is optional
+        import _ruamel_yaml  # noqa: F401
     except ImportError:
         return False
     return True

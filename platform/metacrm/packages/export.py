@@ -17,9 +17,8 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Mapping
 
-from ..meta import Catalog
-from ..meta.loader import KIND_FOLDERS, YAML_SUFFIXES
-from ..store.versions import DeployedVersion, files_of
+from ..meta import KIND_FOLDERS, YAML_SUFFIXES, Catalog
+from ..store import DeployedVersion, versions
 
 __all__ = ["export", "ExportError"]
 
@@ -40,7 +39,7 @@ def export(source: Catalog | DeployedVersion, out_dir: str | os.PathLike, *,
         files: Mapping[str, Mapping[str, str]] = source.files
         root = source.package
     else:
-        files, root = files_of(source), source.package.name
+        files, root = versions.files_of(source), source.package.name
     out = Path(out_dir)
     for package in sorted(files):
         for relative in files[package]:

@@ -6,16 +6,22 @@
         service.create("contact", {"last_name": "Lovelace"}, Actor.system())
     except RecordInvalid as invalid:
         invalid.messages            # {"field": ["message", …], "_record": [...]}
+
+Other layers import from this package only, never from its modules (``__all__`` is what they
+may use; docs/development.md, "Public API of each layer").
 """
 
-from ..store.query import Page
+from ..store import Page
+from .accounts import Accounts, token_hash
 from .actor import Actor
 from .errors import (RECORD, BulkInvalid, FieldError, QueryInvalid, ReadOnlyField, RecordError,
                      RecordInvalid, RecordNotFound, UnknownObject, VersionConflict)
 from .hooks import Change
 from .ids import new_id
+from .rules import Condition, reads
 from .runtime import Runtime
 from .runtimes import Runtimes
+from .seed import SeedReport, load_data
 from .service import RecordService
 from .transaction import Transaction
 
@@ -23,4 +29,10 @@ __all__ = [
     "Actor", "Runtime", "Runtimes", "RecordService", "Transaction", "Change", "Page", "new_id",
     "RecordError", "RecordInvalid", "BulkInvalid", "RecordNotFound", "VersionConflict",
     "QueryInvalid", "UnknownObject", "FieldError", "ReadOnlyField", "RECORD",
+    # users' passwords and API tokens
+    "Accounts", "token_hash",
+    # loading a package's data/ folder
+    "load_data", "SeedReport",
+    # the compiled ``*_when`` conditions and what an expression reads (forms mirror them)
+    "Condition", "reads",
 ]

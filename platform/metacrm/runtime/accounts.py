@@ -24,7 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import insert, select, update
 
-from ..store.accounts import CREDENTIALS, TOKENS
+from ..store import CREDENTIALS, TOKENS
 from .actor import Actor
 from .errors import FieldError, RecordInvalid, RecordNotFound
 from .service import RecordService

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..formula import EvalContext
-from ..formula.values import same
-from ..meta import FieldValueError, suggest
-from ..meta.values import is_blank
+from ..formula import EvalContext, same
+from ..meta import FieldValueError, is_blank, suggest
 from .errors import RECORD, FieldError, ReadOnlyField
 from .rules import MANAGED, ObjectRules
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
-from ..formula import compile_condition, compile_python, parse
-from ..formula.values import round_half_up
+from ..formula import compile_condition, compile_python, parse, round_half_up
 from ..meta import Catalog, Field, ValidationRule
-from ..store.tables import casefold_unique, lookup_target
+from ..store import casefold_unique, lookup_target
 
 #: system fields a write sets itself; input may only repeat their current value
 MANAGED = ("id", "created_at", "updated_at", "created_by", "updated_by", "version")

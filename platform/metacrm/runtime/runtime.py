@@ -22,10 +22,7 @@ import pluggy
 
 from ..formula import Environment
 from ..meta import Catalog, UnknownName
-from ..store import Database, build_tables
-from ..store.query import QueryError, QueryPlan
-from ..store.records import RecordStore
-from ..store.rollups import RollupIndex
+from ..store import Database, QueryError, QueryPlan, RecordStore, RollupIndex, build_tables
 from .accounts import Accounts
 from .errors import QueryInvalid, UnknownObject
 from .hooks import Hooks, plugin_manager

@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping, Sequence
 from sqlalchemy import Connection
 
 from ..formula import Environment
-from ..store.history import decode_values, read_history
-from ..store.query import DEFAULT_LIMIT, Page, QueryError, QueryPlan
+from ..store import DEFAULT_LIMIT, Page, QueryError, QueryPlan, decode_values, read_history
 from .actor import Actor
 from .errors import QueryInvalid, RecordNotFound
 from .rules import ObjectRules

@@ -17,13 +17,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..formula import Environment, EvalContext
-from ..formula.values import same
+from ..formula import Environment, EvalContext, same
 from ..meta import FieldValueError
-from ..store import counters
-from ..store.history import history_row, write_history
-from ..store.rollups import Feed
-from ..store.tables import table_name, unique_index_name
+from ..store import Feed, counters, history_row, table_name, unique_index_name, write_history
 from .actor import Actor
 from .checks import Draft, check_read_only, check_required, check_rules, coerce_input, recoerce
 from .errors import (RECORD, BulkInvalid, FieldError, RecordInvalid, RecordNotFound,

@@ -33,8 +33,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.schema import sort_tables_and_constraints
 
-from ..meta import Catalog, Field, FieldValueError
-from ..meta.diff import CatalogDiff, FieldPair, ObjectPair
+from ..meta import Catalog, CatalogDiff, Field, FieldPair, FieldValueError, ObjectPair
 from .tables import build_tables, table_name
 
 #: the longest identifier PostgreSQL keeps (longer names are cut, which could make two equal)

@@ -32,8 +32,8 @@ from typing import Iterator
 
 from sqlalchemy import Connection, select, text
 
-from ..meta import Catalog, Vocabulary
-from ..meta.diff import CatalogDiff, diff
+from ..meta import Catalog, CatalogDiff, Vocabulary
+from ..meta import diff_catalogs as diff
 from . import approvals, versions
 from .database import Database
 from .ddl import Step, StepContext, ddl_steps

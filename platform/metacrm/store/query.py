@@ -36,9 +36,8 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import (Connection, Float, Table, and_, bindparam, false, func, literal, or_,
                         select, type_coerce)
 
-from ..formula import (Environment, FormulaError, FType, SqlCompiler, check_tree,
+from ..formula import (Environment, FormulaError, FType, SqlCompiler, Usage, check_tree,
                        environment_params, sql_type)
-from ..formula.typecheck import Usage
 from ..meta import Catalog
 
 #: the most rows one page may hold

@@ -23,8 +23,8 @@ from sqlalchemy import Column, Connection, Table, func, or_, select
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.sqltypes import String
 
-from ..meta import Catalog, Field, FieldValueError, ObjectType
-from ..meta.diff import CatalogDiff, FieldPair, ObjectPair, field_differences
+from ..meta import (Catalog, CatalogDiff, Field, FieldPair, FieldValueError, ObjectPair,
+                    ObjectType, field_differences)
 from .ddl import ColumnChange, column_changes, scan
 from .tables import build_tables, table_name
 

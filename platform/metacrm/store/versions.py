@@ -26,10 +26,8 @@ from typing import Mapping
 
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, func, inspect, select
 
-from ..formula.sqltypes import DateTimeSeconds
-from ..meta import Catalog, PackageInvalid, Vocabulary, load_files
-from ..meta.sources import dump_yaml
-from ..meta.model import thaw
+from ..formula import DateTimeSeconds
+from ..meta import Catalog, PackageInvalid, Vocabulary, dump_yaml, load_files, thaw
 from .system import SYSTEM_METADATA
 
 __all__ = ["meta_versions", "VersionInfo", "DeployedVersion", "UnknownVersion",

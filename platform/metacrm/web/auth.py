@@ -21,8 +21,7 @@ from werkzeug.exceptions import Unauthorized
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from ..runtime import Actor
-from ..runtime.accounts import token_hash
+from ..runtime import Actor, token_hash
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

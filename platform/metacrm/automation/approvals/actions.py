@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from ...formula.values import same
-from ...meta import Action
-from ...meta.model import thaw
+from ...formula import same
+from ...meta import Action, thaw
 from ...runtime import Actor, RecordInvalid, RecordService, Transaction
 from ...store import outbox
 from ..actions import BEFORE, OUTBOX, ActionType, action_types

@@ -7,8 +7,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping
 
-from ...meta import Action, ApprovalProcess, ApprovalStep, Approvers, Submitters
-from ...meta.model import deep_freeze, thaw
+from ...meta import (Action, ApprovalProcess, ApprovalStep, Approvers, Submitters, deep_freeze,
+                     thaw)
 
 
 def to_plain(process: ApprovalProcess) -> dict:

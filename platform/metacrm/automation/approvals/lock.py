@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ...formula.values import same
+from ...formula import same
 from ...runtime import RECORD, Change, FieldError, RecordInvalid
 from ...store import approvals as store
 from .actions import SOURCE

@@ -11,8 +11,7 @@ from marshmallow import fields as ma
 from marshmallow import validate as mv
 from sqlalchemy import types as sa
 
-from metacrm.formula.scope import FieldInfo
-from metacrm.formula.types import FType
+from metacrm.formula import FieldInfo, FType
 
 from ..errors import suggest
 from ..values import FieldValueError

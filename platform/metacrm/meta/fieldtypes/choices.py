@@ -6,9 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import types as sa
 
-from metacrm.formula.scope import FieldInfo
-from metacrm.formula.sqltypes import TextList
-from metacrm.formula.types import FType
+from metacrm.formula import FieldInfo, FType, TextList
 
 from ..errors import suggest
 from ..values import FieldValueError, describe, is_blank, to_bool, to_text, to_text_list

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from sqlalchemy import types as sa
 
-from metacrm.formula.types import RETURN_TYPES, FType
+from metacrm.formula import RETURN_TYPES, FType
 
 from ..errors import suggest
 from ..values import is_blank, to_text

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import types as sa
 
-from metacrm.formula.sqltypes import DateTimeSeconds
-from metacrm.formula.types import FType
+from metacrm.formula import DateTimeSeconds, FType
 
 from ..values import is_blank, to_date, to_datetime
 from .base import FieldType, check_bounds, check_range, ma, mv, param

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from sqlalchemy import types as sa
 
-from metacrm.formula.types import FType
+from metacrm.formula import FType
 
 from ..values import (INT64_MAX, INT64_MIN, FieldValueError, decimal_text, digits_of, is_blank,
                       to_decimal, to_int)

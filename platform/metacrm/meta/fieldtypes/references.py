@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import types as sa
 
-from metacrm.formula.types import FType
+from metacrm.formula import FType
 
 from ..errors import suggest
 from ..values import FieldValueError, describe, is_blank, to_text

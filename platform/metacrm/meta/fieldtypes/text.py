@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from sqlalchemy import types as sa
 
-from metacrm.formula.types import FType
+from metacrm.formula import FType
 
 from ..values import FieldValueError, check_email, check_phone, check_url, describe, is_blank, to_text
 from .base import FieldType, TypeProblem, check_int, ma, mv, param, with_metadata

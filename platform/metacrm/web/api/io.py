@@ -19,7 +19,7 @@ from marshmallow import RAISE, Schema, validate
 from marshmallow import fields as ma
 from webargs.flaskparser import FlaskParser
 
-from ...store.query import DEFAULT_LIMIT, MAX_LIMIT
+from ...store import DEFAULT_LIMIT, MAX_LIMIT
 from .problems import ApiProblem
 from .values import api_value
 

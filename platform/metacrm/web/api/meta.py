@@ -24,9 +24,7 @@ from decimal import Decimal
 from flask import Blueprint, current_app
 from ruamel.yaml.error import YAMLError
 
-from ...meta import Catalog, PackageInvalid, load_files
-from ...meta.model import thaw
-from ...meta.sources import dump_yaml
+from ...meta import Catalog, PackageInvalid, dump_yaml, load_files, thaw
 from ...store import deploy as deployment
 from ...store import versions
 from .current import admin_actor, api_runtime

@@ -16,10 +16,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, url_for
 
 from ...meta import USER_OBJECT, Catalog
-from ...store.query import MAX_LIMIT
+from ...store import MAX_LIMIT
 from ..auth import api_actor
 from ..state import Runtime
-from . import components
+from . import approvals, components
 from .current import api_runtime
 from .io import MAX_BATCH, GetArgs, ListArgs, json_response
 from .schemas import record_schemas
@@ -171,9 +171,7 @@ def build_spec(runtime: Runtime) -> dict:
     _general_paths(spec, catalog)
     for object_name in catalog.objects:
         _object_paths(spec, catalog, object_name)
-    from .approvals import openapi_paths  # the approvals part adds its own paths
-
-    openapi_paths(spec)
+    approvals.openapi_paths(spec)  # the approvals part adds its own paths
     return spec.to_dict()
 
 

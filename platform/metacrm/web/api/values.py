@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from ...store.history import to_json_value
+from ...store import to_json_value
 
 
 def api_value(value: Any) -> Any:

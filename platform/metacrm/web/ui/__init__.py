@@ -12,7 +12,7 @@ by file name) over the same Catalog and RecordService as the API: nothing here w
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
 from flask_login import login_required
 from werkzeug.exceptions import HTTPException
@@ -32,7 +32,6 @@ def home():
 def _shell():
     """What the app shell (templates/app.html) shows on every page: the menu."""
     def nav():
-        from flask import current_app
         rt = current_app.extensions["metacrm"].runtime()
         return navigation(rt) if rt is not None else ()
     return {"crm_navigation": nav}

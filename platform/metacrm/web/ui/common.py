@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from ...meta import UnknownName
 from ...runtime import Actor, RecordNotFound
 from ..auth import current_actor
-from .specs import USER, cached
+from .specs import USER, cached, form_spec
 
 blueprint = Blueprint("ui", __name__)
 
@@ -42,7 +42,6 @@ def object_type(rt, name: str):
 def request_scope(object_name: str):
     """What a page of one object starts from: (runtime, object type, form spec, actor); a 404
     page for an unknown object."""
-    from .specs import form_spec
     rt = runtime()
     obj = object_type(rt, object_name)
     return rt, obj, form_spec(rt, object_name), actor()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask import Flask
+from flask import Flask, current_app
+
+from .formstate import LOOKUP_TEXT, field_text
 
 
 def number(value) -> str:
@@ -54,8 +56,6 @@ def init_app(app: Flask) -> None:
     for name, fn in (("number", number), ("money", money), ("percent", percent),
                      ("date", date), ("datetime", datetime)):
         app.jinja_env.filters["crm_" + name] = fn
-    from .formstate import field_text
-    from .formstate import LOOKUP_TEXT
     app.jinja_env.globals.update(show=show, widget=widget, field_text=field_text,
                                  lookup_text_suffix=LOOKUP_TEXT)
 
@@ -63,7 +63,6 @@ def init_app(app: Flask) -> None:
 def _module(name: str):
     """A template's macros; kept per app while templates are not reloaded (production), since
     a list page calls a macro per cell."""
-    from flask import current_app
     env = current_app.jinja_env
     if env.auto_reload:
         return env.get_template(name).module

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Mapping
 
 from ...formula import EvalContext
-from ...meta import FieldValueError
-from ...meta.values import is_blank
-from ...runtime import Actor
+from ...meta import FieldValueError, is_blank
+from ...runtime import Actor, reads
 from .specs import FieldSpec, FormSpec
 
 #: a lookup's visible search text is posted as <field>__text (the id goes under <field>)
@@ -149,7 +148,6 @@ def start_values(runtime, spec: FormSpec, prefill: Mapping[str, str], actor: Act
 
 
 def _reads_fields(source: str | None) -> bool:
-    from ...runtime.rules import reads
     return bool(reads(source))
 
 

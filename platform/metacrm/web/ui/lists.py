@@ -11,6 +11,7 @@ it (``prev``, newest first, at most ``MAX_BACK``), so going back is going forwar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote as urlquote
 
 from flask import request, url_for
 from flask_login import login_required
@@ -94,7 +95,6 @@ def list_url(object_name: str, args: MultiDict, **changes) -> str:
 
 
 def _q(value) -> str:
-    from urllib.parse import quote as urlquote
     return urlquote(str(value), safe="")
 
 

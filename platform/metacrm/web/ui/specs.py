@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from ...formula import FType, compile_condition
 from ...meta import Field, Layout, ListView, Section, SortKey
-from ...runtime.rules import Condition, reads
+from ...runtime import Condition, reads
 
 #: the system object: pages show its records' names but do not edit users
 USER = "user"
