@@ -27,10 +27,9 @@ from pathlib import Path
 import requests
 
 from metacrm.meta import load_package
-from metacrm.plugins import make_plugin_manager
-from metacrm.runtime import Actor, RecordService
-from metacrm.runtime.accounts import Accounts
-from metacrm.store import Database, build_tables
+from metacrm.automation import plugin_manager
+from metacrm.runtime import Actor, Runtime
+from metacrm.store import Database
 from metacrm.store import deploy as deployment
 
 from .harness import Report
@@ -152,8 +151,8 @@ def _metacrm(root: Path, fill: int) -> tuple[str, str, list[str]]:
     db = Database.from_url(url)
     catalog = load_package(folder)
     deployment.apply(db, catalog, deployed_by="bench")
-    service = RecordService(db, catalog, build_tables(catalog), plugins=make_plugin_manager())
-    accounts = Accounts(service)
+    runtime = Runtime(db, catalog, plugins=plugin_manager()[0])
+    service, accounts = runtime.service, runtime.accounts
     user = accounts.create_user("bench", "bench-password", admin=True)
     token = accounts.create_token(user["id"])
     ids: list[str] = []

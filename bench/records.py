@@ -25,7 +25,7 @@ from sqlalchemy import MetaData, event, insert, text
 
 from metacrm.formula import Environment
 from metacrm.meta import load_package
-from metacrm.runtime import Actor, RecordService
+from metacrm.runtime import Actor, RecordService, Runtime
 from metacrm.runtime.ids import new_ids
 from metacrm.store import Database, build_tables, init_database
 
@@ -239,7 +239,7 @@ def run(report: Report, quick: bool) -> None:
                 init_database(db)
                 with db.write() as conn:
                     metadata.create_all(conn)
-                service = RecordService(db, catalog, tables, env=Environment())
+                service = Runtime(db, catalog, env=Environment()).service
                 _creates(report, kind, db, service, quick)
                 _queries(report, kind, db, service, quick)
             finally:
