@@ -208,7 +208,7 @@ def test_a_file_that_does_not_parse_silences_references_to_it(tmp_path):
      ["object/: unknown folder 'object'; did you mean 'objects'?"]),
     ({"stray.yaml": "kind: role\nname: a\n"},
      ["stray.yaml: documents go in a folder by kind: objects/, layouts/, views/, workflows/, "
-      "approvals/, roles/, extensions/"]),
+      "approvals/, roles/, extensions/, sharing/"]),
     ({"roles/a.yaml": "kind: layout\nname: a\nobject: user\nsections: [{fields: [email]}]\n"},
      ["roles/a.yaml:1: kind: a layout document belongs in layouts/"]),
     ({"roles/a.yaml": "kind: role\nname: a\n---\nkind: role\nname: b\n"},

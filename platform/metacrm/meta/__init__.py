@@ -23,9 +23,11 @@ from .errors import MetadataError, PackageInvalid, suggest
 from .fieldtypes import (BUILTIN_FIELD_TYPES, CatalogView, FieldType, FieldTypeRegistry,
                          FieldValueError, TypeProblem, default_field_types)
 from .loader import YAML_SUFFIXES, load_files, load_package
-from .model import (Action, ApprovalProcess, ApprovalStep, Approvers, Extension, Field, Index,
-                    Layout, ListView, ObjectType, Package, RawDocument, RelatedList, Role, Schedule,
-                    Section, SortKey, Submitters, Tab, ValidationRule, Workflow, deep_freeze, thaw)
+from .model import (ACTIONS, FIELD_ACCESS, SHARING, Action, ApprovalProcess, ApprovalStep,
+                    Approvers, Extension, Field, Index, Layout, ListView, ObjectPermission,
+                    ObjectType, Package, RawDocument, RelatedList, Role, Schedule, Section,
+                    SharingRule, SortKey, Submitters, Tab, ValidationRule, Workflow, deep_freeze,
+                    thaw)
 from .scopes import ObjectScope
 from .sources import dump_yaml
 from .vocabulary import ActionChecker, Vocabulary
@@ -46,6 +48,8 @@ __all__ = [
     "Tab", "RelatedList", "ListView", "SortKey", "Workflow", "Action", "Schedule",
     "ApprovalProcess", "ApprovalStep", "Approvers", "Submitters", "Role", "RawDocument",
     "deep_freeze", "thaw",
+    # access: roles' permissions, objects' sharing, sharing rules
+    "ACTIONS", "FIELD_ACCESS", "SHARING", "ObjectPermission", "SharingRule",
     # package files: where each kind lives, what is YAML, how it is written
     "KIND_FOLDERS", "YAML_SUFFIXES", "dump_yaml",
     # what changed between two catalogs (deploy plans it)

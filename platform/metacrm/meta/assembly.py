@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterable
 
 from . import automation_checks, checks
 from .build import (Parts, Where, build_approval_process, build_layout, build_list_view,
-                    build_parts, build_role, build_workflow, check_object_name, object_labels)
+                    build_parts, build_role, build_sharing_rule, build_workflow, check_object_name,
+                    object_labels)
 from .catalog import Catalog
 from .checks import FieldView
 from .errors import suggest
@@ -32,12 +33,14 @@ from .vocabulary import Vocabulary
 KIND_FOLDERS = {
     "objects": "object", "layouts": "layout", "views": "list_view", "workflows": "workflow",
     "approvals": "approval_process", "roles": "role", "extensions": "extension",
+    "sharing": "sharing_rule",
 }
 #: parts of a document left out on their own when their shape is wrong (the rest still loads)
 DROPPABLE = {"object": ("fields", "validations", "indexes"),
              "extension": ("fields", "validations", "indexes")}
 BUILDERS = {"layout": build_layout, "list_view": build_list_view, "workflow": build_workflow,
-            "approval_process": build_approval_process, "role": build_role}
+            "approval_process": build_approval_process, "role": build_role,
+            "sharing_rule": build_sharing_rule}
 
 
 @dataclass
@@ -188,7 +191,8 @@ class Assembly:
                     name=name, label=label, plural=plural, title=data["title"],
                     fields=frozen_mapping(with_system_fields(fields)), validations=tuple(validations),
                     indexes=tuple(indexes), description=data.get("description"),
-                    package=draft.document.package, renamed_from=data.get("renamed_from"))
+                    package=draft.document.package, renamed_from=data.get("renamed_from"),
+                    sharing=data.get("sharing", "edit"))
             self.objects[name] = obj
         self._bind()
 
@@ -278,7 +282,8 @@ class Assembly:
             packages=tuple(self.packages), objects=self.objects,
             layouts=self.built["layout"], list_views=self.built["list_view"],
             workflows=self.built["workflow"], approval_processes=self.built["approval_process"],
-            roles=self.built["role"], extensions=self.extensions, documents=self._raw_documents(),
+            roles=self.built["role"], extensions=self.extensions,
+            sharing_rules=self.built["sharing_rule"], documents=self._raw_documents(),
             vocabulary=self.vocabulary)
 
     def _check_cycles(self) -> None:

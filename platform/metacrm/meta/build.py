@@ -13,9 +13,10 @@ from typing import Iterable
 
 from .errors import suggest
 from .fieldtypes import FieldTypeRegistry, FieldValueError
-from .model import (Action, ApprovalProcess, ApprovalStep, Approvers, Field, Index, Layout,
-                    ListView, Package, RelatedList, Role, Schedule, Section, SortKey, Submitters,
-                    Tab, ValidationRule, Workflow, deep_freeze)
+from .model import (ACTIONS, Action, ApprovalProcess, ApprovalStep, Approvers, Field, Index,
+                    Layout, ListView, ObjectPermission, Package, RelatedList, Role, Schedule,
+                    Section, SharingRule, SortKey, Submitters, Tab, ValidationRule, Workflow,
+                    deep_freeze, frozen_mapping)
 from .names import field_name_problem, humanize, object_name_problem, pluralize
 from .problems import Problems
 from .sources import DocPath, SourceDocument
@@ -290,6 +291,39 @@ def _submitters(items) -> Submitters:
 
 def build_role(document: SourceDocument, problems: Problems) -> Role:
     data = document.data
+    permissions = data.get("permissions")
     return Role(name=data["name"], label=data.get("label") or humanize(data["name"]),
                 reports_to=data.get("reports_to"), description=data.get("description"),
-                package=document.package)
+                package=document.package,
+                permissions=None if permissions is None else frozen_mapping(
+                    (name, build_permission(name, value)) for name, value in permissions.items()))
+
+
+#: what an action needs besides itself (as in Salesforce: editing needs reading, …)
+IMPLIED_ACTIONS = {"create": ("read",), "edit": ("read",), "delete": ("read", "edit"),
+                   "view_all": ("read",), "modify_all": ("read", "edit", "delete", "view_all")}
+
+
+def allowed_actions(value) -> frozenset[str]:
+    """``all`` or a list of actions, with the actions each one needs."""
+    if value == "all":
+        return frozenset(ACTIONS)
+    named = {action for action in value or () if action in ACTIONS}
+    return frozenset(named.union(*(IMPLIED_ACTIONS.get(action, ()) for action in named)))
+
+
+def build_permission(object_name: str, value) -> ObjectPermission:
+    """One entry of a role's ``permissions``: ``all``, a list of actions or {allow, fields}."""
+    if isinstance(value, dict):
+        return ObjectPermission(object_name, allowed_actions(value.get("allow")),
+                                frozen_mapping(value.get("fields") or {}))
+    return ObjectPermission(object_name, allowed_actions(value), frozen_mapping())
+
+
+def build_sharing_rule(document: SourceDocument, problems: Problems) -> SharingRule:
+    data = document.data
+    roles = data.get("roles")
+    return SharingRule(name=data["name"], object=data["object"], when=data["when"],
+                       roles=None if roles is None else tuple(roles),
+                       access=data.get("access", "read"), label=data.get("label"),
+                       description=data.get("description"), package=document.package)

@@ -21,7 +21,7 @@ from typing import Iterable, Mapping
 from .errors import suggest
 from .fieldtypes import FieldTypeRegistry
 from .model import (ApprovalProcess, Extension, Field, Layout, ListView, ObjectType, Package, RawDocument,
-                    Role, Workflow, frozen_mapping, thaw)
+                    Role, SharingRule, Workflow, frozen_mapping, thaw)
 from .scopes import ObjectScope
 from .vocabulary import Vocabulary
 
@@ -66,6 +66,8 @@ class Catalog:
     #: the field types and plugin action types it was loaded with (a version stored in the
     #: database is loaded again with the same: see ``metacrm.store.versions``)
     vocabulary: "Vocabulary" = field(compare=False, repr=False)
+    #: sharing rules by name
+    sharing_rules: Mapping[str, SharingRule] = field(default_factory=frozen_mapping)
 
     @property
     def field_types(self) -> FieldTypeRegistry:
@@ -74,15 +76,17 @@ class Catalog:
     @classmethod
     def create(cls, *, packages: tuple[Package, ...], objects, layouts, list_views, workflows,
                approval_processes, roles, extensions, documents: tuple[RawDocument, ...],
-               vocabulary: "Vocabulary") -> "Catalog":
+               vocabulary: "Vocabulary", sharing_rules: Mapping[str, SharingRule] | None = None
+               ) -> "Catalog":
         def by_name(items: Mapping) -> Mapping:
             return frozen_mapping(sorted(items.items()))
 
         return cls(package=packages[-1], packages=packages, objects=frozen_mapping(objects),
                    layouts=by_name(layouts), list_views=by_name(list_views),
                    workflows=by_name(workflows), approval_processes=by_name(approval_processes),
-                   roles=by_name(roles), extensions=by_name(extensions), documents=documents, content_hash=content_hash(documents),
-                   vocabulary=vocabulary)
+                   roles=by_name(roles), extensions=by_name(extensions),
+                   sharing_rules=by_name(sharing_rules or {}), documents=documents,
+                   content_hash=content_hash(documents), vocabulary=vocabulary)
 
     def __hash__(self) -> int:
         # the mappings inside are not hashable; the content hash identifies a catalog anyway
@@ -131,6 +135,18 @@ class Catalog:
 
     def views_for(self, object_name: str) -> tuple[ListView, ...]:
         return tuple(view for view in self.list_views.values() if view.object == object_name)
+
+    # -- access ----------------------------------------------------------------------------
+
+    @property
+    def access_open(self) -> bool:
+        """True when no role declares ``permissions``: every signed-in user may do everything.
+        A role with ``permissions: {}`` (no access to anything) closes the package too."""
+        return all(role.permissions is None for role in self.roles.values())
+
+    def sharing_rules_for(self, object_name: str) -> tuple[SharingRule, ...]:
+        """An object's sharing rules, by name."""
+        return tuple(rule for rule in self.sharing_rules.values() if rule.object == object_name)
 
     @functools.cached_property
     def _lookups_index(self) -> Mapping[str, tuple[tuple[str, Field], ...]]:

@@ -18,6 +18,14 @@ from .fieldtypes import FieldType
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
+#: what a role may do with an object (``all`` in YAML means every one of them)
+ACTIONS = ("read", "create", "edit", "delete", "view_all", "modify_all")
+#: what a role may do with one field of an object it may read (edit is the default)
+FIELD_ACCESS = ("edit", "read", "none")
+#: an object's sharing: which records a user who may read it sees beyond their own and those
+#: of the roles below theirs (edit, the default, is everything for reading and editing)
+SHARING = ("private", "read", "edit")
+
 
 def _empty() -> Mapping[str, Any]:
     return EMPTY
@@ -136,6 +144,9 @@ class ObjectType:
     package: str | None = None
     #: the object's previous name: a deploy renames the table instead of drop + add
     renamed_from: str | None = None
+    #: which records a user who may read the object sees beyond their own and those below
+    #: them: private | read | edit (see SHARING)
+    sharing: str = "edit"
 
     def field(self, name: str) -> Field | None:
         return self.fields.get(name)
@@ -355,10 +366,49 @@ class ApprovalProcess:
 
 
 @dataclass(frozen=True)
+class ObjectPermission:
+    """What one role may do with one object: its actions, and per field edit/read/none."""
+
+    object: str
+    #: a subset of ACTIONS
+    allow: frozenset[str] = frozenset()
+    #: field name -> "edit" | "read" | "none"; a field not named here: "edit"
+    fields: Mapping[str, str] = dataclass_field(default_factory=_empty)
+
+    def may(self, action: str) -> bool:
+        return action in self.allow
+
+    def field_access(self, field_name: str) -> str:
+        """edit, read or none for one field (edit when the role does not name it)."""
+        return self.fields.get(field_name, "edit")
+
+
+@dataclass(frozen=True)
 class Role:
     name: str
     label: str
     reports_to: str | None = None
+    description: str | None = None
+    package: str | None = None
+    #: object name -> what the role may do with it; None: the role declares no
+    #: ``permissions`` (when no role does, the package is open); {}: no access to anything
+    permissions: Mapping[str, ObjectPermission] | None = None
+
+
+@dataclass(frozen=True)
+class SharingRule:
+    """Records of ``object`` for which ``when`` holds are shared with ``roles`` (None: with
+    everyone who may read the object), for reading or editing."""
+
+    name: str
+    object: str
+    #: a condition on the object's records (``current_user()`` is the viewer)
+    when: str
+    #: None: everyone who may read the object
+    roles: tuple[str, ...] | None = None
+    #: read | edit
+    access: str = "read"
+    label: str | None = None
     description: str | None = None
     package: str | None = None
 

@@ -29,7 +29,7 @@ SCHEMA_DIR = Path(__file__).parent / "schemas"
 KIND_SCHEMAS = {
     kind: f"{kind}.schema.json"
     for kind in ("package", "object", "layout", "list_view", "workflow", "approval_process",
-                 "role", "extension")
+                 "role", "extension", "sharing_rule")
 }
 SHARED_SCHEMAS = ("field.schema.json", "action.schema.json")
 
