@@ -14,8 +14,9 @@ may use; docs/development.md, "Public API of each layer").
 from ..store import Page
 from .accounts import Accounts, token_hash
 from .actor import Actor
-from .errors import (RECORD, BulkInvalid, FieldError, QueryInvalid, ReadOnlyField, RecordError,
-                     RecordInvalid, RecordNotFound, UnknownObject, VersionConflict)
+from .access import Access
+from .errors import (RECORD, AccessDenied, BulkInvalid, FieldError, QueryInvalid, ReadOnlyField,
+                     RecordError, RecordInvalid, RecordNotFound, UnknownObject, VersionConflict)
 from .hooks import Change
 from .ids import new_id
 from .rules import Condition, reads
@@ -27,6 +28,8 @@ from .transaction import Transaction
 
 __all__ = [
     "Actor", "Runtime", "Runtimes", "RecordService", "Transaction", "Change", "Page", "new_id",
+    # who may do what (docs/access.md)
+    "Access", "AccessDenied",
     "RecordError", "RecordInvalid", "BulkInvalid", "RecordNotFound", "VersionConflict",
     "QueryInvalid", "UnknownObject", "FieldError", "ReadOnlyField", "RECORD",
     # users' passwords and API tokens

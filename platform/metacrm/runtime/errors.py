@@ -157,3 +157,10 @@ class UnknownObject(RecordError):
 
     def __init__(self, message: str):
         super().__init__(message)
+
+
+class AccessDenied(RecordInvalid):
+    """The actor may not do this: the object's permission, a field they may only read, or a
+    record outside what they may edit. Nothing was written."""
+
+    status = 403

@@ -88,6 +88,7 @@ class ObjectRules:
         scope = catalog.scope(object_name)
         self.name = object_name
         self.label = obj.label
+        self.plural = obj.plural
         self.fields: Mapping[str, Field] = obj.fields
         self.stored: tuple[str, ...] = tuple(f.name for f in obj.stored_fields)
         self.inputs: dict[str, InputField] = {}

@@ -21,9 +21,11 @@ from typing import Any, Callable, Sequence
 import pluggy
 
 from ..formula import Environment
-from ..meta import Catalog, UnknownName
+from ..meta import Catalog, UnknownName, suggest
 from ..store import Database, QueryError, QueryPlan, RecordStore, RollupIndex, build_tables
+from .access import Access, VisibleScope, access_for
 from .accounts import Accounts
+from .actor import Actor
 from .errors import QueryInvalid, UnknownObject
 from .hooks import Hooks, plugin_manager
 from .rules import ObjectRules
@@ -54,6 +56,7 @@ class Runtime:
         self._blank: dict[str, dict] = {}
         self._plans: OrderedDict[tuple, QueryPlan] = OrderedDict()
         self._parts: dict[str, Any] = {}
+        self._access: dict[tuple, Access | None] = {}
         self._lock = threading.RLock()
         self.service = RecordService(self)
         #: users, passwords and tokens (on this version's ``user`` object)
@@ -85,20 +88,48 @@ class Runtime:
             self._blank[object_name] = blank
         return blank
 
+    def access(self, actor: Actor | None) -> Access | None:
+        """What ``actor`` may do in this version (None: everything — admins, the system, an
+        open package); compiled once per set of roles."""
+        if actor is None or actor.is_admin or self.catalog.access_open:
+            return None
+        key = tuple(sorted(actor.roles))
+        found = self._access.get(key, False)
+        if found is False:
+            with self._lock:
+                found = self._access.setdefault(key, access_for(self.catalog, actor))
+        return found
+
+    def readable(self, object_name: str, access: Access | None) -> None:
+        """UnknownObject unless the object exists for this user (404, suggestions only among
+        the objects they may read)."""
+        if access is None:
+            self.rules(object_name)
+        elif object_name not in self.catalog.objects or not access.may(object_name, "read"):
+            hint = suggest(object_name, access.readable())
+            raise UnknownObject(f"unknown object '{object_name}'"
+                                + (f"; did you mean '{hint}'?" if hint else ""))
+
     def plan(self, object_name: str, *, fields: Sequence[str] | None = None,
-             filter: str | None = None, sort: str | Sequence[str] | None = None) -> QueryPlan:
-        """The compiled query for this shape (least recently used plans are dropped)."""
+             filter: str | None = None, sort: str | Sequence[str] | None = None,
+             access: Access | None = None) -> QueryPlan:
+        """The compiled query for this shape (least recently used plans are dropped); with
+        ``access``, only what that user may see: their records, their fields."""
         key = (object_name, tuple(fields) if fields else None, filter,
-               sort if isinstance(sort, str) or sort is None else tuple(sort))
+               sort if isinstance(sort, str) or sort is None else tuple(sort),
+               access.key if access is not None else None)
         with self._lock:
             plan = self._plans.get(key)
             if plan is not None:
                 self._plans.move_to_end(key)
                 return plan
-        self.rules(object_name)  # an unknown object fails here, with a suggestion
+        self.readable(object_name, access)  # an unknown object fails here, with a suggestion
+        restricted = {} if access is None else {
+            "visible": VisibleScope(self.catalog.scope(object_name), access),
+            "access": access.predicate(object_name, "read")}
         try:
             plan = QueryPlan(self.catalog, self.tables, self.db.dialect, object_name,
-                             fields=fields, filter=filter, sort=sort)
+                             fields=fields, filter=filter, sort=sort, **restricted)
         except QueryError as err:
             raise QueryInvalid(object_name, err.errors) from None
         with self._lock:

@@ -59,8 +59,11 @@ class RecordService:
         return self.runtime.blank_record(object_name)
 
     def plan(self, object_name: str, *, fields: Sequence[str] | None = None,
-             filter: str | None = None, sort: str | Sequence[str] | None = None) -> QueryPlan:
-        return self.runtime.plan(object_name, fields=fields, filter=filter, sort=sort)
+             filter: str | None = None, sort: str | Sequence[str] | None = None,
+             actor: Actor | None = None) -> QueryPlan:
+        """The compiled query; with ``actor``, of what they may see (records and fields)."""
+        return self.runtime.plan(object_name, fields=fields, filter=filter, sort=sort,
+                                 access=self.runtime.access(actor))
 
     def environment(self, actor: Actor | None) -> Environment:
         """What today(), now() and current_user() mean for ``actor`` (None: the system)."""
@@ -141,7 +144,12 @@ class RecordService:
         self._write(tx, actor, lambda writer: writer.delete(object_name, record_id, version))
 
     def _read_back(self, writer: Writer, object_name: str, record_id: str) -> dict:
-        return self.plan(object_name).one(writer.conn, record_id, writer.env)
+        # the fields the actor may see (the record itself they may: the write checked it)
+        access = writer.access
+        plan = self.runtime.plan(object_name) if access is None else self.runtime.plan(
+            object_name, fields=[f for f in self.catalog.object(object_name).fields
+                                 if f not in access.hidden(object_name)])
+        return plan.one(writer.conn, record_id, writer.env)
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -149,7 +157,7 @@ class RecordService:
             fields: Sequence[str] | None = None, conn: Connection | None = None) -> dict:
         """One record: stored and formula fields (or just ``fields``, which may be lookup
         paths such as ``account.name``). Raises RecordNotFound."""
-        plan = self.plan(object_name, fields=fields)
+        plan = self.plan(object_name, fields=fields, actor=actor)
         with self._reading(conn) as c:
             record = plan.one(c, record_id, self.environment(actor))
         if record is None:
@@ -163,7 +171,7 @@ class RecordService:
         """A page of records matching ``filter`` (an expression), in ``sort`` order (fields,
         ``-`` for descending; id always ends it). Pass ``page.next_cursor`` back as ``cursor``
         for the next page; ``count=True`` adds the number of matches. Raises QueryInvalid."""
-        plan = self.plan(object_name, fields=fields, filter=filter, sort=sort)
+        plan = self.plan(object_name, fields=fields, filter=filter, sort=sort, actor=actor)
         try:
             with self._reading(conn) as c:
                 return plan.page(c, self.environment(actor), limit=limit, cursor=cursor,
@@ -171,14 +179,31 @@ class RecordService:
         except QueryError as err:
             raise QueryInvalid(object_name, err.errors) from None
 
-    def history(self, object_name: str, record_id: str, *,
+    def history(self, object_name: str, record_id: str, actor: Actor | None = None, *,
                 conn: Connection | None = None) -> list[dict]:
         """Every change of one record, oldest first: operation, field, old, new, version,
         actor_id, actor_name, at, metadata_version. Raises RecordNotFound when the record
-        neither exists nor ever did."""
+        neither exists nor ever did — or, with ``actor``, when they may not see it (changes
+        of fields they may not see are left out)."""
         rules = self.rules(object_name)
+        access = self.runtime.access(actor)
         with self._reading(conn) as c:
+            if access is not None and self.plan(object_name, fields=["id"], actor=actor).one(
+                    c, record_id, self.environment(actor)) is None:
+                raise RecordNotFound(object_name, record_id)
             entries = read_history(c, object_name, record_id)
             if not entries and self.store.fetch_one(c, object_name, record_id) is None:
                 raise RecordNotFound(object_name, record_id)
-        return decode_values(entries, rules.decoders)
+        entries = decode_values(entries, rules.decoders)
+        if access is None:
+            return entries
+        hidden = access.hidden(object_name)
+        return [_without(entry, hidden) for entry in entries if entry.get("field") not in hidden]
+
+
+def _without(entry: dict, hidden: frozenset[str]) -> dict:
+    """A history entry without the values of hidden fields (a delete's snapshot)."""
+    for key in ("old", "new"):
+        if isinstance(entry.get(key), dict):
+            entry = {**entry, key: {k: v for k, v in entry[key].items() if k not in hidden}}
+    return entry

@@ -22,8 +22,8 @@ from ..meta import FieldValueError
 from ..store import Feed, counters, history_row, table_name, unique_index_name, write_history
 from .actor import Actor
 from .checks import Draft, check_read_only, check_required, check_rules, coerce_input, recoerce
-from .errors import (RECORD, BulkInvalid, FieldError, RecordInvalid, RecordNotFound,
-                     VersionConflict)
+from .errors import (RECORD, AccessDenied, BulkInvalid, FieldError, RecordInvalid,
+                     RecordNotFound, VersionConflict)
 from .hooks import Change
 from .ids import new_ids
 from .rules import ObjectRules
@@ -56,6 +56,9 @@ class Writer:
         self._related: dict[tuple[str, str], dict | None] = {}
         #: records being deleted in this transaction (cascades must not come back to them)
         self.deleting: set[tuple[str, str]] = set()
+        #: what the actor may do (None: everything); trusted writes (a workflow's, an
+        #: approval's) and what a write imposes (cascades) run as the system
+        self.access = service.runtime.access(actor)
 
     # -- what expressions see -------------------------------------------------------------------
 
@@ -107,6 +110,10 @@ class Writer:
     def create_many(self, object_name: str, rows: list[Mapping], single: bool = False,
                     trusted: Mapping | None = None, source: str | None = None) -> list[dict]:
         rules = self.service.rules(object_name)
+        access = None if source is not None else self.access
+        if access is not None:
+            self._may(access, rules, "create")
+            self._fields_allowed(access, rules, rows)
         blank = self.service.blank_record(object_name)
         uid, now = self.actor.user_id, self.now
         ids = new_ids(len(rows))
@@ -139,6 +146,8 @@ class Writer:
             check_read_only(rules, draft, is_new=True)
             check_required(rules, draft)
             draft.changed = frozenset(name for name, value in record.items() if value is not None)
+            if access is not None and not draft.errors:
+                self._keeps_sight(access, rules, record, ctx)
         self._check_database(rules, drafts)
         failed = {d.index: tuple(d.errors) for d in drafts if d.errors}
         if failed:
@@ -174,6 +183,10 @@ class Writer:
         prior = self.store.fetch_one(self.conn, object_name, record_id, lock="no_key_update")
         if prior is None:
             raise RecordNotFound(object_name, record_id)
+        access = None if source is not None or not enforce else self.access
+        if access is not None:
+            self._may_change(access, rules, prior, "edit")
+            self._fields_allowed(access, rules, [data])
         if version is not None and prior["version"] != version:
             raise self._conflict(object_name, prior, version)
         draft.prior = prior
@@ -187,6 +200,8 @@ class Writer:
         draft.ctx = EvalContext(self.resolve, prior, False, self.env)
         change = self._before_save(rules, draft, "update", trusted, source)
         draft.changed = frozenset(n for n in rules.stored if not same(record[n], prior[n]))
+        if access is not None and draft.changed:
+            self._keeps_sight(access, rules, record, draft.ctx)
         if enforce:
             check_read_only(rules, draft, is_new=False)
         if not draft.changed and not draft.errors:
@@ -235,9 +250,11 @@ class Writer:
         prior = self.store.fetch_one(self.conn, object_name, record_id, lock="update")
         if prior is None:
             raise RecordNotFound(object_name, record_id)
+        rules = self.service.rules(object_name)
+        if self.access is not None and not self.deleting:  # cascades are the system's
+            self._may_change(self.access, rules, prior, "delete")
         if version is not None and prior["version"] != version:
             raise self._conflict(object_name, prior, version)
-        rules = self.service.rules(object_name)
         self.deleting.add((object_name, record_id))
         change = None
         if self._listening["record_before_save"]:
@@ -290,6 +307,46 @@ class Writer:
             raise RecordInvalid(object_name, [FieldError(
                 RECORD, f"cannot be deleted: it would delete {child} '{child_id}', which "
                         f"{refused.errors[0].message}", "restricted")]) from refused
+
+    # -- access (see runtime/access.py) -------------------------------------------------------
+
+    def _may(self, access, rules: ObjectRules, action: str) -> None:
+        if not access.may(rules.name, "read"):
+            raise RecordNotFound(rules.name, "")  # the object does not exist for them
+        if not access.may(rules.name, action):
+            verb = {"create": "create", "edit": "change", "delete": "delete"}[action]
+            raise AccessDenied(rules.name, [FieldError(
+                RECORD, f"you may not {verb} {rules.plural.lower()}", "forbidden")])
+
+    def _may_change(self, access, rules: ObjectRules, prior: Mapping, action: str) -> None:
+        """An update or delete: the object's permission, and the record must be one the user
+        may edit (one they may not even read does not exist for them)."""
+        ctx = EvalContext(self.resolve, prior, False, self.env)
+        if not access.may(rules.name, "read") or not access.admits(rules.name, "read", prior, ctx):
+            raise RecordNotFound(rules.name, prior["id"])
+        self._may(access, rules, action)
+        if not access.admits(rules.name, "edit", prior, ctx):
+            verb = "delete" if action == "delete" else "change"
+            raise AccessDenied(rules.name, [FieldError(
+                RECORD, f"you may see this {rules.label.lower()} but not {verb} it",
+                "forbidden")])
+
+    def _fields_allowed(self, access, rules: ObjectRules, rows) -> None:
+        refused = sorted({name for data in rows if isinstance(data, Mapping) for name in data
+                          if name in rules.fields and name != "version"
+                          and access.field_access(rules.name, name) != "edit"})
+        if refused:
+            raise AccessDenied(rules.name, [FieldError(name, "you may not change this field",
+                                                       "forbidden") for name in refused])
+
+    def _keeps_sight(self, access, rules: ObjectRules, record: Mapping, ctx) -> None:
+        """A user may not write a record into a state they could not edit, unless they own it."""
+        if record.get("owner") == self.actor.user_id and self.actor.user_id is not None:
+            return
+        if not access.admits(rules.name, "edit", record, ctx):
+            raise AccessDenied(rules.name, [FieldError(
+                RECORD, f"after this change you could no longer edit this "
+                        f"{rules.label.lower()}", "forbidden")])
 
     # -- steps shared by every write ------------------------------------------------------------
 

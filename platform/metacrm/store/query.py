@@ -36,7 +36,7 @@ from typing import Any, Mapping, Sequence
 from sqlalchemy import (Connection, Float, Table, and_, bindparam, false, func, literal, or_,
                         select, type_coerce)
 
-from ..formula import (Environment, FormulaError, FType, SqlCompiler, Usage, check_tree,
+from ..formula import (Environment, FormulaError, FType, Scope, SqlCompiler, Usage, check_tree,
                        environment_params, sql_type)
 from ..meta import Catalog
 
@@ -120,22 +120,32 @@ class QueryPlan:
 
     def __init__(self, catalog: Catalog, tables: Mapping[str, Table], dialect: str,
                  object_name: str, *, fields: Sequence[str] | None = None,
-                 filter: str | None = None, sort: str | Sequence[str] | None = None):
+                 filter: str | None = None, sort: str | Sequence[str] | None = None,
+                 visible: Scope | None = None, access: str | None = None):
+        """``visible``: the scope the caller's fields, filter and sort are checked against (a
+        user's: fields they may not see do not exist in it); ``access``: the records they may
+        see, an expression checked against the whole object, ANDed to the filter."""
         self.object_name = object_name
         self.dialect = dialect
         self._catalog = catalog
         self._tables = tables
         self.table = tables[object_name]
-        obj = catalog.object(object_name)
+        catalog.object(object_name)  # UnknownName for an unknown object
         scope = catalog.scope(object_name)
         compiler = SqlCompiler(scope, tables.__getitem__, dialect, env=None)
-        self.fields = tuple(dict.fromkeys(fields)) if fields else tuple(obj.fields)
+        self._visible = visible if visible is not None else scope
+        if fields:
+            self.fields = tuple(dict.fromkeys(fields))
+        else:
+            self.fields = tuple(self._visible.field_names())
         if "id" not in self.fields:
             self.fields = ("id",) + self.fields
         self._columns = [self._compile_path(compiler, "fields", path).label(path)
                          for path in self.fields]
         self.filter = filter
-        self._where = self._compile_filter(compiler, filter) if filter else None
+        self._typed_filter = self._check_filter(filter) if filter else None
+        self._typed_access = self._check_access(scope, access) if access else None
+        self._where = self._condition(compiler)
         self._keys = self._compile_sort(compiler, parse_sort(sort))
         self.sort_signature = ",".join(("-" if k.descending else "") + k.path for k in self._keys)
         self._from = compiler.from_clause()
@@ -151,25 +161,37 @@ class QueryPlan:
         if not isinstance(path, str) or not _PATH.fullmatch(path):
             raise QueryError(part, f"{path!r} is not a field name")
         try:
-            return compiler.value(check_tree(path, compiler.scope, Usage.QUERY))
+            return compiler.value(check_tree(path, self._visible, Usage.QUERY))
         except FormulaError as err:
             raise QueryError(part, err.message) from None
 
-    def _compile_filter(self, compiler: SqlCompiler, source: str):
+    def _check_filter(self, source: str):
         try:
-            typed = check_tree(source, compiler.scope, Usage.QUERY)
+            typed = check_tree(source, self._visible, Usage.QUERY)
             if typed.type not in (FType.BOOLEAN, FType.NULL):
                 raise FormulaError(f"a filter must be a condition (true or false), but it "
                                    f"gives {typed.type}", 1, 1, source)
-            return compiler.condition(typed)
+            return typed
         except FormulaError as err:
             raise QueryError("filter", str(err)) from None
+
+    @staticmethod
+    def _check_access(scope: Scope, source: str):
+        # the predicate may read what the user may not see (a sharing rule on amount): it is
+        # checked against the whole object, and never shown
+        return check_tree(source, scope, Usage.QUERY)
+
+    def _condition(self, compiler: SqlCompiler):
+        """The WHERE of the filter and the access predicate (compiled by ``compiler``)."""
+        parts = [compiler.condition(t) for t in (self._typed_filter, self._typed_access)
+                 if t is not None]
+        return None if not parts else parts[0] if len(parts) == 1 else and_(*parts)
 
     def _compile_sort(self, compiler: SqlCompiler, keys) -> list[_Key]:
         out = []
         for path, descending in keys:
             typed_expr = self._compile_path(compiler, "sort", path)
-            ftype = check_tree(path, compiler.scope, Usage.QUERY).type
+            ftype = check_tree(path, self._visible, Usage.QUERY).type
             if ftype in (FType.TEXT_LIST, FType.LIST):
                 raise QueryError("sort", f"cannot sort by '{path}': it holds a list of values")
             out.append(_Key(path, descending, self._raw(typed_expr, ftype), ftype,
@@ -283,7 +305,7 @@ class QueryPlan:
         if self._count is None:
             compiler = SqlCompiler(self._catalog.scope(self.object_name),
                                    self._tables.__getitem__, self.dialect, env=None)
-            where = compiler.condition(self.filter) if self.filter else None
+            where = self._condition(compiler)
             statement = select(func.count()).select_from(compiler.from_clause())
             self._count = (statement if where is None else statement.where(where),
                            frozenset(compiler.env_params))
