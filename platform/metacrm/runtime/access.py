@@ -150,6 +150,73 @@ class Access:
                 compile_condition(source, self.catalog.scope(object_name))
         return bool(check(record, ctx))
 
+    def explain(self, object_name: str, record: Mapping, ctx: EvalContext) -> dict:
+        """What this user may do with one record and why, in sentences: ``{"read": bool,
+        "edit": bool, "delete": bool, "because": [...], "not_because": [...]}``."""
+        because, missing = [], []
+        granted = sorted(self._allow.get(object_name, ()))
+        roles = [name for name in sorted(self.roles)
+                 if object_name in ((self.catalog.roles[name].permissions or {})
+                                    if name in self.catalog.roles else {})]
+        if granted:
+            because.append(f"role{'s' * (len(roles) != 1)} {', '.join(roles) or '-'} "
+                           f"grant{'s' * (len(roles) == 1)} {', '.join(granted)} on {object_name}")
+        elif object_name != USER_OBJECT:
+            missing.append(f"none of the roles {', '.join(sorted(self.roles)) or '(no role)'} "
+                           f"grants anything on {object_name}")
+        answers = {}
+        for action in ("read", "edit"):
+            if not self.may(object_name, action):
+                answers[action] = False
+                if granted:
+                    missing.append(f"{action}: none of your roles grants {action} on "
+                                   f"{object_name}")
+                continue
+            source = self.predicate(object_name, action)
+            if source is None:
+                answers[action] = True
+                because.append(self._open_reason(object_name, action))
+                continue
+            answers[action] = self.admits(object_name, action, record, ctx)
+            for term, label in self._terms(object_name, action):
+                holds = bool(compile_condition(term, self.catalog.scope(object_name))(record, ctx))
+                (because if holds else missing).append(
+                    f"{action}: {label} {'holds' if holds else 'does not hold'}")
+        answers["delete"] = answers["edit"] and self.may(object_name, "delete")
+        return {**answers, "because": because, "not_because": missing}
+
+    def _open_reason(self, object_name: str, action: str) -> str:
+        allowed = self._allow.get(object_name, set())
+        if "modify_all" in allowed or (action == "read" and "view_all" in allowed):
+            return f"{action}: view_all/modify_all on {object_name} skips record access"
+        if object_name == USER_OBJECT:
+            return f"{action}: every signed-in user may read users"
+        return f"{action}: {object_name}'s sharing is '{self.catalog.object(object_name).sharing}'"
+
+    def _terms(self, object_name: str, action: str) -> list[tuple[str, str]]:
+        """The predicate's parts, each with a sentence naming it."""
+        terms = [("owner == current_user()", "you own it")]
+        terms += [(f"{quote(role)} in owner.roles",
+                   f"its owner holds role {role}, below yours ({' → '.join(self._path_to(role))})")
+                  for role in sorted(self.below)]
+        for rule in self.catalog.sharing_rules_for(object_name):
+            if rule.roles is not None and not (set(rule.roles) & self.roles):
+                continue
+            if action == "edit" and rule.access != "edit":
+                continue
+            terms.append((f"({rule.when})", f"sharing rule {rule.name} ({rule.when})"))
+        return terms
+
+    def _path_to(self, role: str) -> list[str]:
+        """``role`` up the hierarchy to the first of this user's roles."""
+        path = [role]
+        while path[-1] not in self.roles and len(path) <= len(self.catalog.roles):
+            above = self.catalog.roles[path[-1]].reports_to
+            if above is None:
+                break
+            path.append(above)
+        return path
+
     def _predicate(self, object_name: str, action: str) -> str | None:
         allowed = self._allow.get(object_name, set())
         if "modify_all" in allowed or (action == "read" and "view_all" in allowed):
