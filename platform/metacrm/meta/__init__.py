@@ -15,6 +15,7 @@ Other layers import from this package only, never from its modules (``__all__`` 
 may use; docs/development.md, "Public API of each layer").
 """
 
+from .access import access_notes
 from .assembly import KIND_FOLDERS
 from .catalog import Catalog, UnknownName, content_hash
 from .diff import CatalogDiff, FieldPair, ObjectPair, field_differences
@@ -54,6 +55,8 @@ __all__ = [
     "KIND_FOLDERS", "YAML_SUFFIXES", "dump_yaml",
     # what changed between two catalogs (deploy plans it)
     "diff_catalogs", "CatalogDiff", "ObjectPair", "FieldPair", "field_differences",
+    # the deploy plan's lines about access (open package, access enforced from now on)
+    "access_notes",
     # values
     "is_blank",
     # the formula scope and system names

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from . import automation_checks, checks
+from . import access_checks, automation_checks, checks
 from .build import (Parts, Where, build_approval_process, build_layout, build_list_view,
                     build_parts, build_role, build_sharing_rule, build_workflow, check_object_name,
                     object_labels)
@@ -275,6 +275,7 @@ class Assembly:
         checks.check_data_files(self)
         automation_checks.check_workflows(self, checker)
         automation_checks.check_approvals(self, checker)
+        access_checks.check_access(self, checker)
         self._check_cycles()
         if self.problems or not self.packages:
             return None

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 from .catalog import Catalog
-from .model import Field, Index, ObjectType, thaw
+from .model import ACTIONS, Field, Index, ObjectPermission, ObjectType, Role, thaw
 
 __all__ = ["diff", "field_differences", "match", "CatalogDiff", "Change", "Difference",
            "FieldPair", "ObjectPair", "ADDED", "CHANGED", "REMOVED", "RENAMED"]
@@ -32,11 +32,11 @@ _SIGNS = {ADDED: "+", REMOVED: "-", CHANGED: "~", RENAMED: ">"}
 #: Field attributes compared (besides the type); renamed_from is bookkeeping, not content
 _FIELD_ATTRS = ("label", "help", "description", "required", "unique", "read_only", "default",
                 "default_formula", "required_when", "read_only_when", "visible_when", "package")
-_OBJECT_ATTRS = ("label", "plural", "title", "description", "package")
+_OBJECT_ATTRS = ("label", "plural", "title", "description", "package", "sharing")
 #: documents compared attribute by attribute: catalog mapping -> the kind's name
 _OTHER_KINDS = (("layouts", "layout"), ("list_views", "list_view"), ("workflows", "workflow"),
                 ("approval_processes", "approval_process"), ("roles", "role"),
-                ("extensions", "extension"))
+                ("extensions", "extension"), ("sharing_rules", "sharing_rule"))
 _OBJECT_PARTS = ("fields", "validations", "indexes")
 _SCALARS = (str, int, float, bool, Decimal, dt.date, type(None))
 
@@ -95,7 +95,7 @@ class Change:
     """Something added, removed, renamed or changed."""
 
     #: object, field, validation, index, layout, list_view, workflow, approval_process, role,
-    #: extension, package
+    #: extension, sharing_rule, package
     kind: str
     action: str
     #: the name; for the parts of an object ``object.part``
@@ -327,12 +327,59 @@ def _document_changes(kind: str, old: Mapping[str, Any], new: Mapping[str, Any])
             continue
         # an extension's fields, validations and indexes are reported with its object's
         attrs = [f.name for f in dataclasses.fields(item)
-                 if f.name != "name" and not (kind == "extension" and f.name in _OBJECT_PARTS)]
+                 if f.name != "name" and not (kind == "extension" and f.name in _OBJECT_PARTS)
+                 and not (kind == "role" and f.name == "permissions")]
         differences = _attr_differences(old[name], item, attrs)
+        if kind == "role":
+            differences += permission_differences(old[name], item)
+        if kind == "sharing_rule":
+            differences = [_everyone(d) if d.key == "roles" else d for d in differences]
         if differences:
             changes.append(Change(kind, CHANGED, name, differences=tuple(differences)))
     changes += [Change(kind, REMOVED, name) for name in old if name not in new]
     return changes
+
+
+def _everyone(difference: Difference) -> Difference:
+    """A sharing rule's roles: None is everyone who may read the object."""
+    def shown(roles):
+        return "everyone who may read" if roles is None else ", ".join(roles)
+    if difference.old is None or difference.new is None:
+        return Difference("roles", shown(difference.old), shown(difference.new))
+    return difference
+
+
+def _actions(permission: ObjectPermission | None) -> tuple[str, ...]:
+    allow = permission.allow if permission is not None else ()
+    return tuple(action for action in ACTIONS if action in allow)
+
+
+def permission_differences(old: Role, new: Role) -> list[Difference]:
+    """A role's permissions, object by object: ``permissions.deal: +delete``,
+    ``permissions.deal.fields.margin: 'none' -> 'read'``."""
+    if old.permissions == new.permissions:
+        return []
+    if old.permissions is None or new.permissions is None:
+        def shown(permissions):
+            count = len(permissions or ())
+            return "not declared" if permissions is None else f"{count} object{'s' * (count != 1)}"
+        return [Difference("permissions", shown(old.permissions), shown(new.permissions))]
+    found = []
+    for object_name in [*new.permissions, *(o for o in old.permissions if o not in new.permissions)]:
+        before, after = old.permissions.get(object_name), new.permissions.get(object_name)
+        key = f"permissions.{object_name}"
+        if before is None or after is None:
+            def shown(permission):
+                return "not named" if permission is None else ", ".join(_actions(permission)) or "nothing"
+            found.append(Difference(key, shown(before), shown(after)))
+            continue
+        if before.allow != after.allow:
+            found.append(Difference(key, _actions(before), _actions(after)))
+        for field_name in [*after.fields, *(f for f in before.fields if f not in after.fields)]:
+            was, now = before.field_access(field_name), after.field_access(field_name)
+            if was != now:
+                found.append(Difference(f"{key}.fields.{field_name}", was, now))
+    return found
 
 
 def _package_changes(old: Catalog | None, new: Catalog) -> list[Change]:
