@@ -1,7 +1,8 @@
 """The one bounded place a process keeps compiled metadata versions.
 
     runtimes = Runtimes(db, plugins=pm, vocabulary=Vocabulary.from_plugins(pm))
-    runtime = runtimes.current()          # per request: one max(number) read; None if nothing
+    runtime = runtimes.current()          # per request: one read (the newest version number
+                                          # and the sign-in generation); None if nothing
     runtime.number, runtime.catalog, runtime.service
 
 A deploy from any process is noticed by the next ``current()`` (the newest version number is
@@ -53,13 +54,16 @@ class Runtimes:
         if conn is None:
             with self.db.read() as conn:
                 return self.current(conn)
-        number = self._latest(conn)
+        number, signin = self._latest(conn)
         if number is None:
             return None
         newest = self._newest
-        if newest is not None and newest.number == number:
-            return newest
-        return self._get(conn, number, newest=True)
+        runtime = newest if newest is not None and newest.number == number else \
+            self._get(conn, number, newest=True)
+        # the same statement read the sign-in generation: the runtime's token cache drops
+        # what a deactivation, a role change or a revocation elsewhere has made stale
+        runtime.accounts.observe(signin)
+        return runtime
 
     def get(self, number: int, conn: Connection | None = None) -> Runtime:
         """The runtime of version ``number`` (UnknownVersion if there is none)."""
@@ -104,10 +108,11 @@ class Runtimes:
         catalog = same if same is not None else stored.catalog  # StoredVersionInvalid if broken
         return Runtime(self.db, catalog, number=number, plugins=self.plugins, env=self.env)
 
-    def _latest(self, conn: Connection) -> int | None:
+    def _latest(self, conn: Connection) -> tuple[int | None, int]:
+        """The newest version number and the sign-in generation (one statement)."""
         if not self._initialised:
             # the versions table never goes away once made: ask only until it exists
             if not versions.is_initialised(conn):
-                return None
+                return None, 0
             self._initialised = True
-        return versions.newest_number(conn)
+        return versions.newest(conn)

@@ -16,7 +16,7 @@ from . import accounts, counters, history, versions  # noqa: F401
 from . import outbox  # noqa: F401 - automation's outbox and run log
 from . import approvals  # noqa: F401 - approval requests, steps, decisions, delegations
 from . import deploy  # noqa: F401 - plan and apply a catalog (needs approvals, versions)
-from .accounts import CREDENTIALS, TOKENS
+from .accounts import CREDENTIALS, TOKENS, signin_changed
 from .database import DEFAULT_URL, Database, database_url
 from .history import decode_values, history_row, read_history, to_json_value, write_history
 from .query import DEFAULT_LIMIT, MAX_LIMIT, Page, QueryError, QueryPlan
@@ -30,7 +30,7 @@ from .versions import DeployedVersion
 __all__ = [
     # the database and its system tables
     "DEFAULT_URL", "Database", "database_url", "SYSTEM_METADATA", "init_database",
-    "CREDENTIALS", "TOKENS",
+    "CREDENTIALS", "TOKENS", "signin_changed",
     # object tables
     "TABLE_PREFIX", "build_tables", "table_name", "unique_index_name", "lookup_target",
     "casefold_unique",

@@ -9,6 +9,10 @@ Locks: on PostgreSQL a row about to be updated is read ``FOR NO KEY UPDATE`` (co
 updates of one record queue up and each merges onto the latest row, and inserts of children,
 whose foreign-key checks take ``FOR KEY SHARE``, are not blocked); a row about to be deleted
 ``FOR UPDATE``. SQLite has one writer at a time (``BEGIN IMMEDIATE``), so it needs no row locks.
+
+Like a trigger, an update or delete of the ``user`` table raises the sign-in generation
+(``accounts.signin_changed``) in the same transaction, whatever path made it: every process
+then stops trusting what it remembers about that user's tokens.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, Table, Text, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql
+
+from ..meta import USER_OBJECT
+from .accounts import signin_changed
 
 #: ids per IN (…) list: well under SQLite's limit of bound parameters
 CHUNK = 500
@@ -178,9 +185,13 @@ class RecordStore:
         statement = self._cached(("update", object_name, columns), lambda: update(table).where(
             table.c.id == bindparam("_id")).values({name: bindparam(name) for name in columns}))
         conn.execute(statement, {**values, "_id": record_id})
+        if object_name == USER_OBJECT:
+            signin_changed(conn)
 
     def delete(self, conn: Connection, object_name: str, record_id: str) -> None:
         table = self.tables[object_name]
         statement = self._cached(("delete", object_name), lambda: delete(table).where(
             table.c.id == bindparam("id")))
         conn.execute(statement, {"id": record_id})
+        if object_name == USER_OBJECT:
+            signin_changed(conn)

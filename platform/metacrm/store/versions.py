@@ -14,6 +14,8 @@ Versions are numbered 1, 2, 3…; a rollback stores a new number with an older v
 so the newest number is always the version in force. That makes noticing a deploy cheap:
 ``latest_number`` reads ``max(number)`` (one indexed integer); a long-running process keeps
 what it built per version in ``metacrm.runtime.Runtimes``, the one cache of versions.
+``newest`` reads that number and the sign-in generation (``accounts``) in one statement: what
+a process asks once per request.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from sqlalchemy import Column, Connection, Integer, String, Table, Text, func, i
 
 from ..formula import DateTimeSeconds
 from ..meta import Catalog, PackageInvalid, Vocabulary, dump_yaml, load_files, thaw
+from .accounts import signin_generation
 from .system import SYSTEM_METADATA
 
 __all__ = ["meta_versions", "VersionInfo", "DeployedVersion", "UnknownVersion",
            "StoredVersionInvalid", "current", "load", "list_versions", "latest_number",
-           "newest_number", "save",
+           "newest_number", "newest", "save",
            "files_of", "catalog_from_files", "is_initialised"]
 
 Files = Mapping[str, Mapping[str, str]]
@@ -141,6 +144,18 @@ def latest_number(conn: Connection) -> int | None:
 def newest_number(conn: Connection) -> int | None:
     """``latest_number`` where the versions table is known to exist: one indexed read."""
     return conn.execute(select(func.max(meta_versions.c.number))).scalar()
+
+
+_NEWEST = select(select(func.max(meta_versions.c.number)).scalar_subquery(),
+                 signin_generation())
+
+
+def newest(conn: Connection) -> tuple[int | None, int]:
+    """``newest_number`` and the sign-in generation (0 before the first change), in one
+    statement: one round trip tells a process whether a deploy or a change of who may sign in
+    happened since it last asked."""
+    number, generation = conn.execute(_NEWEST).one()
+    return number, generation or 0
 
 
 _INFO_COLUMNS = [c for c in meta_versions.c if c.name != "files"]
