@@ -349,29 +349,35 @@ def _everyone(difference: Difference) -> Difference:
     return difference
 
 
-def _actions(permission: ObjectPermission | None) -> tuple[str, ...]:
-    allow = permission.allow if permission is not None else ()
-    return tuple(action for action in ACTIONS if action in allow)
+def _actions(permission: ObjectPermission) -> tuple[str, ...]:
+    return tuple(action for action in ACTIONS if action in permission.allow)
+
+
+def _named(permission: ObjectPermission | None) -> str:
+    if permission is None:
+        return "not named"
+    return ", ".join(_actions(permission)) or "nothing"
+
+
+def _declared(permissions: Mapping | None) -> str:
+    if permissions is None:
+        return "not declared"
+    return f"{len(permissions)} object{'s' * (len(permissions) != 1)}"
 
 
 def permission_differences(old: Role, new: Role) -> list[Difference]:
-    """A role's permissions, object by object: ``permissions.deal: +delete``,
+    """A role's permissions, object by object: ``permissions.deal: +'delete'``,
     ``permissions.deal.fields.margin: 'none' -> 'read'``."""
     if old.permissions == new.permissions:
         return []
     if old.permissions is None or new.permissions is None:
-        def shown(permissions):
-            count = len(permissions or ())
-            return "not declared" if permissions is None else f"{count} object{'s' * (count != 1)}"
-        return [Difference("permissions", shown(old.permissions), shown(new.permissions))]
+        return [Difference("permissions", _declared(old.permissions), _declared(new.permissions))]
     found = []
     for object_name in [*new.permissions, *(o for o in old.permissions if o not in new.permissions)]:
         before, after = old.permissions.get(object_name), new.permissions.get(object_name)
         key = f"permissions.{object_name}"
         if before is None or after is None:
-            def shown(permission):
-                return "not named" if permission is None else ", ".join(_actions(permission)) or "nothing"
-            found.append(Difference(key, shown(before), shown(after)))
+            found.append(Difference(key, _named(before), _named(after)))
             continue
         if before.allow != after.allow:
             found.append(Difference(key, _actions(before), _actions(after)))
