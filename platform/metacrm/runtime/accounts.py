@@ -214,6 +214,21 @@ class Accounts:
         self._forget_tokens()
         return self.user_view(record)
 
+    def update_profile(self, user_id: str, *, full_name: str | None = UNCHANGED,
+                       email: str | None = UNCHANGED) -> dict:
+        """A user changing their own full name and email (the profile page). Accounts decides
+        that anyone may, whatever their roles allow on ``user`` (where only admins write): the
+        change is written as the user themselves, with ``source="profile"``, and checked like
+        any input (RecordInvalid: a taken or malformed email). Returns ``user_view``."""
+        record = self.service.get(USER_OBJECT, user_id)
+        data = {name: value for name, value in (("full_name", full_name), ("email", email))
+                if value is not UNCHANGED}
+        if data:
+            me = Actor.for_user(record, is_admin=self.is_admin(user_id))
+            record = self.service.update(USER_OBJECT, user_id, {}, me, trusted=data,
+                                         source="profile")
+        return self.user_view(record)
+
     def deactivate(self, user: str, *, actor: Actor) -> dict:
         """``update_user(user, active=False)``: signed out everywhere on the next request."""
         return self.update_user(user, active=False, actor=actor)
@@ -257,7 +272,8 @@ class Accounts:
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            raise RecordInvalid(USER_OBJECT, [FieldError("current_password", "is not right")])
+            raise RecordInvalid(USER_OBJECT, [FieldError("current_password",
+                                                         "is not your current password")])
         self.set_password(user_id, new)
 
     def _is_admin(self, conn, user_id: str) -> bool:
@@ -283,15 +299,29 @@ class Accounts:
 
     # -- actors -----------------------------------------------------------------------------
 
-    def actor(self, user_id: str) -> Actor | None:
-        """The Actor of an active user (None for an unknown or inactive one)."""
+    def actor(self, user_id: str, stamp: str | None = None) -> Actor | None:
+        """The Actor of an active user (None for an unknown or inactive one). With ``stamp``
+        (a session's), also None unless it is still the user's ``session_stamp``."""
         try:
             user = self.service.get("user", user_id)
         except RecordNotFound:
             return None
         if user.get("active") is False:
             return None
-        return Actor.for_user(user, is_admin=self.is_admin(user_id))
+        with self.db.read() as conn:
+            row = conn.execute(select(CREDENTIALS.c.is_admin, CREDENTIALS.c.password_hash)
+                               .where(CREDENTIALS.c.user_id == user_id)).first()
+        if stamp is not None and stamp != _stamp(row.password_hash if row else None):
+            return None
+        return Actor.for_user(user, is_admin=bool(row and row.is_admin))
+
+    def session_stamp(self, user_id: str) -> str:
+        """What a session of this user carries: it changes with their password, so a new
+        password (``set_password``, ``change_password``) ends their other sessions."""
+        with self.db.read() as conn:
+            hashed = conn.execute(select(CREDENTIALS.c.password_hash)
+                                  .where(CREDENTIALS.c.user_id == user_id)).scalar()
+        return _stamp(hashed)
 
     def authenticate(self, username: str, password: str) -> Actor | None:
         """The Actor for a right username and password of an active user, else None."""
@@ -396,6 +426,11 @@ class UnknownUser(RecordNotFound):
 
     def __str__(self) -> str:
         return self.message
+
+
+def _stamp(password_hash: str | None) -> str:
+    # a digest of the (salted) hash: nothing about the password can be learnt from it
+    return hashlib.sha256((password_hash or "no password").encode()).hexdigest()[:20]
 
 
 def _check_password(password: str) -> None:

@@ -18,6 +18,7 @@ from flask_limiter import Limiter
 
 from ..store import Database
 from . import api, assets, auth, delivery, state, templating, ui
+from .ui import profile
 from .settings import settings
 
 
@@ -53,4 +54,5 @@ def create_app(config: Mapping[str, Any] | None = None, *, db: Database | None =
         options["RATELIMIT_LOGIN"], methods=["POST"])(app.view_functions["auth.login"])
     api.init_app(app)
     ui.init_app(app)
+    profile.init_app(app)
     return app

@@ -30,11 +30,17 @@ csrf = CSRFProtect()
 
 
 class SessionUser(UserMixin):
-    """What Flask-Login keeps for a signed-in person: their Actor."""
+    """What Flask-Login keeps for a signed-in person: their Actor. The session (and the
+    remember-me cookie) hold ``user_id:stamp``, the stamp drawn from the user's password hash
+    (``Accounts.session_stamp``): a new password ends every other session of the user."""
 
-    def __init__(self, actor: Actor):
+    def __init__(self, actor: Actor, stamp: str = ""):
         self.actor = actor
         self.id = actor.user_id
+        self.stamp = stamp
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.stamp}" if self.stamp else self.id
 
 
 def init_app(app: Flask) -> None:
@@ -50,10 +56,27 @@ def _runtime():
     return current_app.extensions["metacrm"].runtime()
 
 
-def _load_session_user(user_id: str) -> SessionUser | None:
+def _load_session_user(session_id: str) -> SessionUser | None:
+    """Per request: the session's user, if they are still active and their password is the
+    one the session was signed in with (else the request is anonymous)."""
+    user_id, _, stamp = session_id.partition(":")
     runtime = _runtime()
-    actor = runtime.accounts.actor(user_id) if runtime is not None else None
-    return SessionUser(actor) if actor is not None else None
+    actor = runtime.accounts.actor(user_id, stamp=stamp) if runtime is not None else None
+    return SessionUser(actor, stamp) if actor is not None else None
+
+
+def sign_in(actor: Actor, remember: bool = False) -> None:
+    """Start a session for ``actor`` (stamped with their password, see SessionUser)."""
+    login_user(SessionUser(actor, _runtime().accounts.session_stamp(actor.user_id)),
+               remember=remember)
+
+
+def refresh_session() -> None:
+    """After the signed-in user changed their own password: keep this session (and its
+    remember-me cookie) signed in under the new stamp; their other sessions end."""
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") \
+        in request.cookies
+    sign_in(current_user.actor, remember=remembered)
 
 
 def bearer_token() -> str | None:
@@ -125,7 +148,7 @@ def login():
         actor = (runtime.accounts.authenticate(form.username.data, form.password.data)
                  if runtime is not None else None)
         if actor is not None:
-            login_user(SessionUser(actor), remember=form.remember.data)
+            sign_in(actor, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
         error = "Wrong username or password."
     status = 401 if error else 200
