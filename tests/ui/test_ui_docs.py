@@ -10,7 +10,7 @@ from metacrm.web import create_app
 DOCS = (Path(__file__).resolve().parents[2] / "docs" / "ui.md").read_text()
 #: the modules of metacrm.web.ui that docs/ui.md describes
 PAGES = {"metacrm.web.ui", "metacrm.web.ui.lists", "metacrm.web.ui.records", "metacrm.web.ui.forms",
-         "metacrm.web.ui.board", "metacrm.web.ui.search"}
+         "metacrm.web.ui.board", "metacrm.web.ui.search", "metacrm.web.ui.profile"}
 NAMES = {"<object_name>": "<object>", "<record_id>": "<id>", "<field_name>": "<picklist>"}
 
 
