@@ -10,6 +10,7 @@ from . import data  # noqa: F401
 from . import serve  # noqa: F401
 from . import users  # noqa: F401
 from . import automation  # noqa: F401 - worker, beat, outbox, runs
+from . import access  # noqa: F401 - access explain, access check
 from .app import main, open_database
 
 __all__ = ["main", "open_database"]

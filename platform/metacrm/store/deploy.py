@@ -17,6 +17,12 @@ transaction, once, and applies it. Any failure rolls all of it back: the old ver
 force and no table is half-changed.
 A fresh database is initialised by the first deploy, in the same transaction.
 
+A plan's ``notes`` refuse nothing: approval requests pending under a changed process; for
+access, one line when the package is open (no role declares ``permissions``) or when access
+starts being enforced, and — when a change narrows access — how many users of the version in
+force lose read access to how many records (COUNTs with the old and the new record predicate,
+only for the objects and sets of roles whose rule changes; see ``_access_losses``).
+
 SQLite: a table rebuilt by batch mode is dropped and replaced; with foreign keys enforced,
 dropping a parent table would fire ON DELETE on its children. So foreign keys are switched
 off on the deploy's connection before BEGIN (SQLite ignores the pragma inside a
@@ -32,13 +38,17 @@ from typing import Iterator
 
 from sqlalchemy import Connection, select, text
 
-from ..meta import Catalog, CatalogDiff, Vocabulary
+from ..formula import Environment, FormulaError, quote
+from ..meta import USER_OBJECT, Catalog, CatalogDiff, Vocabulary, access_notes
 from ..meta import diff_catalogs as diff
 from . import approvals, versions
+from .accounts import CREDENTIALS
 from .database import Database
 from .ddl import Step, StepContext, ddl_steps
+from .query import QueryError, QueryPlan
 from .risks import Risk, find_risks
 from .system import SYSTEM_METADATA
+from .tables import build_tables
 from .versions import DeployedVersion, VersionInfo
 
 __all__ = ["Plan", "Applied", "DeployError", "DeployRefused", "DeployConflict", "DeployFailed",
@@ -180,7 +190,160 @@ def make_plan(conn: Connection, catalog: Catalog) -> Plan:
     steps = ddl_steps(old, catalog, changes, conn.dialect)
     risks = find_risks(conn, old, catalog, changes)
     return Plan(_info(base), catalog, changes, tuple(steps), tuple(risks),
-                approvals.pending_notes(conn, changes.changes))
+                approvals.pending_notes(conn, changes.changes) + _access_notes(conn, old, catalog))
+
+
+# -- what the plan says about access ------------------------------------------------------------
+
+#: COUNT queries a plan may run to say who loses read access to which records; beyond it, one
+#: user of each set of roles is counted and the note says so
+ACCESS_COUNT_BUDGET = 200
+#: names listed per object in the note
+ACCESS_NAMES_SHOWN = 5
+#: a set of roles may not read the object at all
+_NOTHING = "false"
+
+
+def _access_notes(conn: Connection, old: Catalog | None, new: Catalog) -> tuple[str, ...]:
+    """The plan's lines about access: the package is open, or access is enforced from now on
+    (``meta.access_notes``), and — when access narrows — how many users lose read access to
+    how many records they could read before (counted in the data, ``_access_losses``)."""
+    notes = list(access_notes(old, new))
+    if old is not None and not new.access_open:
+        notes += _access_losses(conn, old, new)
+    return tuple(notes)
+
+
+def _read_rule(catalog: Catalog, roles: frozenset[str], object_name: str) -> str | None:
+    """Which records of ``object_name`` a (non-admin) user holding ``roles`` may read:
+    ``_NOTHING``, None for every record, or the record predicate — the expression
+    ``runtime.Access.predicate(object_name, "read")`` gives (a test keeps the two equal)."""
+    if catalog.access_open or object_name == USER_OBJECT:
+        return None  # an open package; users' names are readable by every signed-in user
+    allowed: set[str] = set()
+    for name in roles:
+        role = catalog.roles.get(name)
+        permission = (role.permissions or {}).get(object_name) if role is not None else None
+        if permission is not None:
+            allowed.update(permission.allow)
+    if allowed & {"view_all", "modify_all"}:
+        return None
+    if "read" not in allowed:
+        return _NOTHING
+    if catalog.object(object_name).sharing in ("read", "edit"):
+        return None
+    children: dict[str, list[str]] = {}
+    for role in catalog.roles.values():
+        if role.reports_to:
+            children.setdefault(role.reports_to, []).append(role.name)
+    below: set[str] = set()
+    todo = [child for name in roles for child in children.get(name, ())]
+    while todo:
+        name = todo.pop()
+        if name not in below:
+            below.add(name)
+            todo.extend(children.get(name, ()))
+    terms = ["owner == current_user()"] + [f"{quote(name)} in owner.roles"
+                                           for name in sorted(below)]
+    terms += [f"({rule.when})" for rule in catalog.sharing_rules_for(object_name)
+              if rule.roles is None or set(rule.roles) & roles]
+    return " or ".join(terms)
+
+
+def _lost(before: str | None, after: str | None) -> str | None:
+    """The records readable under ``before`` and not under ``after``, as a condition (None:
+    none are lost)."""
+    if before == _NOTHING or after is None or before == after:
+        return None
+    if after == _NOTHING:
+        return before or "true"
+    return f"not ({after})" if before is None else f"({before}) and not ({after})"
+
+
+def _users(conn: Connection, tables) -> list[tuple[str, str, frozenset]]:
+    """The active users who are not admins: (id, username, roles), by username."""
+    users = tables[USER_OBJECT]
+    admins = select(CREDENTIALS.c.user_id).where(CREDENTIALS.c.is_admin.is_(True))
+    rows = conn.execute(select(users.c.id, users.c.username, users.c.roles)
+                        .where(users.c.active.is_not(False), users.c.id.not_in(admins))
+                        .order_by(users.c.username))
+    return [(row.id, row.username, frozenset(row.roles or ())) for row in rows]
+
+
+def _access_losses(conn: Connection, old: Catalog, new: Catalog) -> list[str]:
+    """One line when users of the version in force lose read access to records: per object
+    whose read rule changes for a set of roles some user holds, COUNT the records the old rule
+    admits and the new one does not (on the stored tables, the old catalog's scope; one COUNT
+    per user when the condition names current_user(), else one per set of roles). With more
+    than ACCESS_COUNT_BUDGET counts to make, one user of each set of roles is counted."""
+    tables = build_tables(old)
+    groups: dict[frozenset, list[tuple[str, str]]] = {}
+    for user_id, username, roles in _users(conn, tables):
+        groups.setdefault(roles, []).append((user_id, username))
+    work = []  # (object, condition, members)
+    for roles, members in groups.items():
+        for object_name in old.objects:
+            if object_name not in new.objects:
+                continue  # a removed object's records go with it (a risk of its own)
+            condition = _lost(_read_rule(old, roles, object_name),
+                              _read_rule(new, roles, object_name))
+            if condition is not None:
+                work.append((object_name, condition, members))
+    if not work:
+        return []
+    needed = sum(len(members) if "current_user()" in condition else 1
+                 for _, condition, members in work)
+    per_role = needed > ACCESS_COUNT_BUDGET
+    lost: dict[str, dict[str, int]] = {}   # object -> username -> records lost
+    uncounted: set[str] = set()
+    plans: dict[tuple[str, str], QueryPlan | None] = {}
+    for object_name, condition, members in work:
+        key = (object_name, condition)
+        if key not in plans:
+            try:
+                plans[key] = QueryPlan(old, tables, conn.dialect.name, object_name,
+                                       fields=["id"], access=condition)
+            except (QueryError, FormulaError):  # the new rule reads what this deploy adds
+                plans[key] = None
+        plan = plans[key]
+        if plan is None:
+            uncounted.add(object_name)
+            continue
+        if "current_user()" in condition and not per_role:
+            counts = [(username, plan.count(conn, Environment(user_id=user_id)))
+                      for user_id, username in members]
+        else:  # the same for each of them (or, per role, said so in the note)
+            number = plan.count(conn, Environment(user_id=members[0][0]))
+            counts = [(username, number) for _, username in members]
+        for username, number in counts:
+            if number:
+                lost.setdefault(object_name, {})[username] = number
+    return _loss_lines(lost, uncounted, per_role, sum(map(len, groups.values())))
+
+
+def _loss_lines(lost: dict[str, dict[str, int]], uncounted: set[str], per_role: bool,
+                users: int) -> list[str]:
+    lines = []
+    if lost:
+        losers = {name for counts in lost.values() for name in counts}
+        total = sum(sum(counts.values()) for counts in lost.values())
+        parts = []
+        for object_name, counts in sorted(lost.items()):
+            ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            shown = ", ".join(f"{name} {number:,}" for name, number in
+                              ranked[:ACCESS_NAMES_SHOWN])
+            more = len(ranked) - ACCESS_NAMES_SHOWN
+            parts.append(f"{object_name}: {shown}" + (f" and {more} more" if more > 0 else ""))
+        how = ("counted for one user of each set of roles and given to all of them (too many "
+               f"users to count each: more than {ACCESS_COUNT_BUDGET} counts)" if per_role
+               else "counted per user")
+        lines.append(f"access narrows: {len(losers)} of {users} user{'s' * (users != 1)} lose "
+                     f"read access to records they could read before, {total:,} in all, "
+                     f"{how} ({'; '.join(parts)})")
+    if uncounted:
+        lines.append(f"access changes on {', '.join(sorted(uncounted))}: not counted (the new "
+                     "rules read fields this deploy adds)")
+    return lines
 
 
 def _info(version: DeployedVersion | None) -> VersionInfo | None:

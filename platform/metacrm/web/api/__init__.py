@@ -8,6 +8,7 @@ One blueprint, one module per part; each part adds its routes in ``init_blueprin
     automation.py   /api/v1/<object>/<id>/automation, /api/v1/automation/…   workflow runs, outbox
     approvals.py    /api/v1/<object>/<id>/approvals, /api/v1/approvals/…     approvals
     users.py        /api/v1/users[/<username>[/deactivate]]   people, for admins
+    access.py       /api/v1/<object>/<id>/access?user=NAME    admins: what a user may do, why
     openapi.py      /api/openapi.json, /api/docs        the OpenAPI document, Swagger UI
     problems.py     errors as RFC 9457 problems (this blueprint's error handlers only)
 
@@ -24,13 +25,13 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from ..auth import csrf
-from . import approvals, automation, meta, objects, openapi, problems, records, users
+from . import access, approvals, automation, meta, objects, openapi, problems, records, users
 from .io import refuse_nul_in_url
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 #: the modules that add routes to the blueprint, in order
-PARTS = [objects, meta, openapi, automation, records, approvals, users]
+PARTS = [objects, meta, openapi, automation, records, approvals, users, access]
 #: the largest request body the API reads (bytes); API_MAX_CONTENT_LENGTH overrides it
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
