@@ -13,7 +13,6 @@ from ui_support import live_server, sign_in
 from web_helpers import make_site
 
 from metacrm.meta import load_package
-from metacrm.runtime import Actor
 from metacrm.store import Database
 from metacrm.store import deploy as deployment
 
@@ -71,7 +70,7 @@ def test_create_account_then_opportunity_with_an_error_fixed(page):
 
 def test_lookup_type_ahead(page, live):
     site, _ = live
-    who = Actor(user_id=site.user_id, username="ann")
+    who = site.actor()
     name = unique("Typeahead")
     site.runtime.service.create("account", {"name": name}, who)
     page.goto("/app/opportunity/new")
@@ -104,7 +103,7 @@ def test_visible_when_field_appears_when_the_stage_changes(page):
 
 def test_list_pages_through_more_records_than_one_page(page, live):
     site, _ = live
-    who = Actor(user_id=site.user_id, username="ann")
+    who = site.actor()
     tag = uuid.uuid4().hex[:6]
     site.runtime.service.create_many("account", [{"name": f"Row {tag} {i:03d}"}
                                                  for i in range(75)], who)
@@ -138,7 +137,7 @@ def drag(page, card, lane):
 
 def test_drag_a_card_on_the_board(page, live):
     site, _ = live
-    who = Actor(user_id=site.user_id, username="ann")
+    who = site.actor()
     service = site.runtime.service
     account = service.create("account", {"name": unique("Board")}, who)
     deal = service.create("opportunity", {"name": unique("Drag me"), "account": account["id"],
@@ -222,7 +221,7 @@ def test_a_deployed_field_appears_without_a_restart(browser, tmp_path):
 
 def test_global_search_suggests_records(page, live):
     site, _ = live
-    who = Actor(user_id=site.user_id, username="ann")
+    who = site.actor()
     name = unique("Findable")
     account = site.runtime.service.create("account", {"name": name}, who)
     page.get_by_label("Search records").fill(name.split()[1])

@@ -93,7 +93,7 @@ def test_deploy_an_object_and_use_it_at_once(site):
     assert report["changes"] == plan["changes"]
 
     # the same app, no restart: the object, its description and its OpenAPI paths
-    invoice = create(site.user(), "invoice", {"reference": "INV-1", "total": "99.9"})
+    invoice = create(site.admin(), "invoice", {"reference": "INV-1", "total": "99.9"})
     assert invoice["total"] == "99.90"
     fields = admin.get("/api/v1/objects/invoice").get_json()["fields"]
     assert [f["name"] for f in fields][:3] == ["reference", "total", "note"]
@@ -109,7 +109,7 @@ def test_a_risky_apply_is_refused_with_the_plan(site):
     admin = site.admin()
     files = _with(_files(site), "objects/invoice.yaml", INVOICE)
     admin.post("/api/v1/meta/apply", json={"files": files})
-    create(site.user(), "invoice", {"reference": tag(), "note": "keep me"})
+    create(site.admin(), "invoice", {"reference": tag(), "note": "keep me"})
     before = _version(site)
     without_note = _with(files, "objects/invoice.yaml",
                          INVOICE.replace("  note:      {type: text}\n", ""))
@@ -161,7 +161,7 @@ def test_apply_plans_once(site):
     admin = site.admin()
     files = _with(_files(site), "objects/parcel.yaml", PARCEL)
     assert admin.post("/api/v1/meta/apply", json={"files": files}).status_code == 200
-    create(site.user(), "parcel", {"code": tag(), "note": "keep me"})
+    create(site.admin(), "parcel", {"code": tag(), "note": "keep me"})
     riskier = _with(files, "objects/parcel.yaml", PARCEL.replace("  note:   {type: text}\n", "")
                     .replace("{type: integer}", "{type: integer, required: true}"))
     with counting_planning() as planned:

@@ -48,6 +48,11 @@ class Site:
     def admin(self):
         return self.client(self.admin_token)
 
+    def actor(self, user_id: str | None = None):
+        """The Actor of a user as a request would have it (with their roles; ann by
+        default): records made for a test must be made by someone allowed to."""
+        return self.runtime.accounts.actor(user_id or self.user_id)
+
     def user(self):
         return self.client(self.user_token)
 

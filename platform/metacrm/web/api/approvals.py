@@ -1,7 +1,9 @@
 """Approvals over HTTP (``docs/approvals.md``): submit, decide, recall, reassign, the inbox,
 delegations. Errors are problems like the rest of the API: 403 not an approver (or not the
 submitter), 404 no such request, 409 already decided or already pending, 422 a comment
-required, the entry criteria not met, no approver.
+required, the entry criteria not met, no approver. A record the user may not read is a 404 here
+as everywhere; a request is shown to whoever may read its record, its submitter, its approvers
+and their delegates (an approver sees the request, not the record).
 
     GET    /api/v1/<object>/<id>/approvals           the record's requests, steps, decisions
     POST   /api/v1/<object>/<id>/approvals           {"process": NAME} submits (201)
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from ...automation.approvals import (ENGINE, add_delegation, inbox, list_delegations,
-                                     remove_delegation, request_detail, requests_for_record)
+from ...automation.approvals import (ENGINE, RequestNotFound, add_delegation, inbox,
+                                     list_delegations, remove_delegation, request_detail,
+                                     requests_for_record)
+from ...runtime import Actor, RecordError, RecordService
 from ..auth import api_actor
 from .components import RESPONSES as _RESPONSES
 from .current import api_runtime
@@ -48,16 +52,18 @@ def _body(allowed: dict[str, bool]) -> dict:
 
 
 def record_requests(object_name: str, record_id: str):
-    api_actor()
+    actor = api_actor()
     service = api_runtime().service
-    service.get(object_name, record_id, fields=["id"])  # 404 for a missing record
+    # 404 for a missing record, or one the user may not read
+    service.get(object_name, record_id, actor, fields=["id"])
     return json_response({"requests": requests_for_record(service, object_name, record_id)})
 
 
 def submit(object_name: str, record_id: str):
     actor = api_actor()
-    data = _body({"process": True})
     service = api_runtime().service
+    service.get(object_name, record_id, actor, fields=["id"])  # as for the record: 404
+    data = _body({"process": True})
     made = ENGINE.submit(service, actor, object_name, record_id, data["process"])
     detail = request_detail(service, made["id"])
     return json_response(detail, 201, headers={
@@ -65,8 +71,29 @@ def submit(object_name: str, record_id: str):
 
 
 def get_request(request_id: str):
-    api_actor()
-    return json_response(request_detail(api_runtime().service, request_id))
+    actor = api_actor()
+    service = api_runtime().service
+    detail = request_detail(service, request_id)
+    if not may_see_request(service, actor, detail):
+        raise RequestNotFound(f"there is no approval request '{request_id}'",
+                              request_id=request_id)
+    return json_response(detail)
+
+
+def may_see_request(service: RecordService, actor: Actor, detail: dict) -> bool:
+    """Whoever may read the record, the submitter, an approver of any step, and whoever
+    decides for one today (a delegate: the request is in their inbox)."""
+    if service.runtime.access(actor) is None or detail.get("submitted_by") == actor.user_id:
+        return True
+    if any(approver.get("user_id") == actor.user_id
+           for step in detail.get("steps", ()) for approver in step.get("approvers", ())):
+        return True
+    try:
+        service.get(detail["object"], detail["record_id"], actor, fields=["id"])
+        return True
+    except RecordError:  # not found, or an object they may not read
+        pass
+    return any(item["request_id"] == detail["id"] for item in inbox(service, actor))
 
 
 def _decide(request_id: str, decision: str):

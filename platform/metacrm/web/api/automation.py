@@ -1,6 +1,8 @@
 """What automation did, over HTTP (``docs/automation.md``, ``docs/api.md``).
 
     GET  /api/v1/<object>/<id>/automation       the record's workflow runs and outbox rows
+                                                (a 404 unless they may read the record; the
+                                                rows' payloads only for unrestricted users)
     GET  /api/v1/automation/runs                admins: runs across the system, failures first
     GET  /api/v1/automation/outbox?status=dead  admins: outbox rows (pending, dead, …)
     POST /api/v1/automation/outbox/<id>/retry   admins: a dead letter is sent again
@@ -36,8 +38,12 @@ def record_automation(object_name: str, record_id: str):
     runtime = api_runtime()
     runtime.service.get(object_name, record_id, actor, fields=["id"])  # 404s as for the record
     db = runtime.service.db
+    outbox = outbox_for_record(db, object_name, record_id)
+    if runtime.access(actor) is not None:
+        # a payload (an e-mail's text, a webhook's record) may hold fields they may not see
+        outbox = [{k: v for k, v in row.items() if k != "payload"} for row in outbox]
     return json_response({"runs": runs_for_record(db, object_name, record_id, limit=_limit()),
-                          "outbox": outbox_for_record(db, object_name, record_id)})
+                          "outbox": outbox})
 
 
 def system_runs():

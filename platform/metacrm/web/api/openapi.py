@@ -16,10 +16,12 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, url_for
 
 from ...meta import USER_OBJECT, Catalog
+from ...runtime import Access
 from ...store import MAX_LIMIT
 from ..auth import api_actor
 from ..state import Runtime
-from . import approvals, components
+from ..visibility import keyed, readable_objects
+from . import approvals, components, users
 from .current import api_runtime
 from .io import MAX_BATCH, GetArgs, ListArgs, json_response
 from .schemas import record_schemas
@@ -40,8 +42,9 @@ def _errors(*codes: int) -> dict:
             "default": {"$ref": "#/components/responses/Problem"}}
 
 
-def _object_paths(spec: APISpec, catalog: Catalog, object_name: str) -> None:
-    schemas = record_schemas(catalog, object_name)
+def _object_paths(spec: APISpec, catalog: Catalog, object_name: str,
+                  access: Access | None) -> None:
+    schemas = record_schemas(catalog, object_name, access)
     obj = catalog.objects[object_name]
     name = schemas.name
     spec.components.schema(name, schema=schemas.record)
@@ -122,8 +125,8 @@ def _object_paths(spec: APISpec, catalog: Catalog, object_name: str) -> None:
                                 **_errors(401, 404, 429)}}})
 
 
-def _general_paths(spec: APISpec, catalog: Catalog) -> None:
-    names = sorted(catalog.objects)
+def _general_paths(spec: APISpec, catalog: Catalog, access: Access | None) -> None:
+    names = sorted(readable_objects(catalog, access))
     spec.path(path="/api/v1/objects", operations={"get": {
         "tags": ["Metadata"], "operationId": "list_objects", "summary": "The object types",
         "responses": {"200": {"description": "Every object type",
@@ -156,7 +159,8 @@ def _general_paths(spec: APISpec, catalog: Catalog) -> None:
                           **_errors(400, 401, 403, 409, 413, 415, 422, 429)}}})
 
 
-def build_spec(runtime: Runtime) -> dict:
+def build_spec(runtime: Runtime, access: Access | None = None) -> dict:
+    """The document as the user of ``access`` sees it (None: everything)."""
     catalog = runtime.catalog
     spec = APISpec(
         title=f"metacrm: {catalog.package.label or catalog.package.name}",
@@ -168,17 +172,20 @@ def build_spec(runtime: Runtime) -> dict:
         security=[{"bearerAuth": []}],
     )
     components.register(spec)
-    _general_paths(spec, catalog)
-    for object_name in catalog.objects:
-        _object_paths(spec, catalog, object_name)
+    _general_paths(spec, catalog, access)
+    for object_name in readable_objects(catalog, access):
+        _object_paths(spec, catalog, object_name, access)
     approvals.openapi_paths(spec)  # the approvals part adds its own paths
+    users.openapi_paths(spec, catalog)
     return spec.to_dict()
 
 
 def openapi_document():
-    api_actor()
+    actor = api_actor()  # 401 first: without a runtime no token can be checked
     runtime = api_runtime()
-    return json_response(runtime.part("api.openapi", lambda: build_spec(runtime)))
+    access = runtime.access(actor)
+    return json_response(runtime.part(keyed("api.openapi", access),
+                                      lambda: build_spec(runtime, access)))
 
 
 SWAGGER_PAGE = """<!doctype html>

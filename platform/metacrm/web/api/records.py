@@ -9,8 +9,10 @@
     GET    /api/v1/<object>/<id>/history    every change, oldest first
 
 Nothing here knows an object: the name is looked up in the Catalog in force per request, so
-an object deployed a second ago works at once. Every write goes through the RecordService
-with the request's Actor; its errors become problems (``problems.py``).
+an object deployed a second ago works at once. Every read and write goes through the
+RecordService with the request's Actor, which decides what they may see and do (an object or
+record they may not read is a 404, a write they may not make a 403 ``access-denied``); its
+errors become problems (``problems.py``).
 """
 
 from __future__ import annotations
@@ -124,8 +126,9 @@ def delete_record(object_name: str, record_id: str):
 
 
 def record_history(object_name: str, record_id: str):
-    api_actor()
-    return json_response({"history": api_runtime().service.history(object_name, record_id)})
+    actor = api_actor()
+    return json_response({"history": api_runtime().service.history(object_name, record_id,
+                                                                   actor)})
 
 
 def init_blueprint(blueprint: Blueprint) -> None:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from marshmallow import INCLUDE, RAISE, Schema, fields
 
 from ...meta import Catalog, Field
+from ...runtime import Access
+from ..visibility import field_level, hidden_fields
 from .objects import read_only
 
 
@@ -54,17 +56,24 @@ def _schema(name: str, members: dict, unknown: str) -> type[Schema]:
     return type(name, (Schema,), {**members, "Meta": meta})
 
 
-def record_schemas(catalog: Catalog, object_name: str) -> RecordSchemas:
+def record_schemas(catalog: Catalog, object_name: str, access: Access | None = None
+                   ) -> RecordSchemas:
+    """The schemas of ``object_name`` as the user of ``access`` sees it (None: everything):
+    fields they may not see are left out, fields they may only read are readOnly."""
     obj = catalog.objects[object_name]
     name = component_name(object_name)
+    hidden = hidden_fields(access, object_name)
     record, create, update = {}, {}, {}
     for field in obj.fields.values():
+        if field.name in hidden:
+            continue
         metadata = {k: v for k, v in _metadata(field).items() if v is not None}
+        fixed = read_only(field) or field_level(access, object_name, field.name) != "edit"
         # any stored value may be blank (a field made required after records existed)
         record[field.name] = field.type.marshmallow_field(
             allow_none=field.name not in ("id", "version", "created_at", "updated_at"),
-            dump_only=read_only(field), required=field.name == "id", metadata=metadata)
-        if read_only(field):
+            dump_only=fixed, required=field.name == "id", metadata=metadata)
+        if fixed:
             continue
         # owner defaults to the actor; a required field with a default may be left out
         needed = field.required and not field.has_default and field.name != "owner"

@@ -8,6 +8,9 @@ its metadata the moment it is deployed (see docs/ui.md).
 
 Pages are Jinja2 templates (``templates/``; a template per object overrides the generic one
 by file name) over the same Catalog and RecordService as the API: nothing here writes a table.
+What a user may not see does not exist for them here either: objects they may not read are
+not in the menu and their pages are 404s, records they may not see are 404s, fields they may
+not see are on no page (``common.py``).
 """
 
 from __future__ import annotations
@@ -18,25 +21,36 @@ from flask_login import login_required
 from werkzeug.exceptions import HTTPException
 
 from . import approvals, automation, board, display, forms, lists, records, search  # noqa: F401
-from .common import blueprint, navigation, page, runtime
+from ..auth import current_actor
+from ..visibility import may
+from .common import actor, blueprint, navigation, page, runtime
 
 
 @blueprint.route("/")
 @login_required
 def home():
     rt = runtime()
-    return page("home", None, groups=navigation(rt))
+    return page("home", None, groups=navigation(rt, rt.access(actor())))
 
 
 @blueprint.app_context_processor
 def _shell():
-    """What the app shell (templates/app.html) shows on every page: the menu."""
+    """What the app shell (templates/app.html) shows on every page: the menu (the objects the
+    signed-in user may read), and ``crm_may(object, action)`` for buttons (New, Edit,
+    Delete) their roles allow."""
     def nav():
         rt = current_app.extensions["metacrm"].runtime()
-        return navigation(rt) if rt is not None else ()
-    return {"crm_navigation": nav}
+        who = current_actor()
+        return navigation(rt, rt.access(who)) if rt is not None and who is not None else ()
+
+    def may_do(object_name: str, action: str) -> bool:
+        rt = current_app.extensions["metacrm"].runtime()
+        who = current_actor()
+        return rt is not None and who is not None and may(rt.access(who), object_name, action)
+    return {"crm_navigation": nav, "crm_may": may_do}
 
 
+@blueprint.errorhandler(403)
 @blueprint.errorhandler(404)
 @blueprint.errorhandler(503)
 def _error_page(error: HTTPException):

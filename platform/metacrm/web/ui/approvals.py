@@ -19,7 +19,7 @@ from flask_login import login_required
 from ...automation.approvals import ENGINE, inbox, requests_for_record
 from ...runtime import RecordError
 from ..auth import current_actor
-from .common import actor, blueprint, is_htmx, page, runtime
+from .common import actor, blueprint, get_record, is_htmx, object_type, page, runtime
 
 DECISION_WORDS = {"approve": "approved", "reject": "rejected"}
 
@@ -95,6 +95,8 @@ def approval_recall(request_id):
 @login_required
 def approval_submit(object_name, record_id):
     rt, who = runtime(), actor()
+    object_type(rt, object_name, rt.access(who))
+    get_record(rt, object_name, record_id, who, fields=["id"])  # 404 as for the record page
     name = request.form.get("process", "")
     try:
         made = ENGINE.submit(rt.service, who, object_name, record_id, name)

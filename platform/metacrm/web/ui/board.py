@@ -3,8 +3,9 @@
     GET  /app/<object>/board/<picklist>          (?view=, filter rows as on the list page)
     POST /app/<object>/<id>/move                 field, value, version: a card moved
 
-A move is an ordinary update through the RecordService, so validation rules, required_when
-and workflows apply; a refused move answers 422 with the messages (the browser puts the card
+A move is an ordinary update through the RecordService, so validation rules, required_when,
+workflows and access apply (a card the user may not change answers 403); a refused move
+answers 422 with the messages (the browser puts the card
 back and shows them). Without JavaScript each card's "Move to" menu posts the same form.
 """
 
@@ -16,6 +17,7 @@ from flask_login import login_required
 from ...formula import quote
 from ...runtime import RecordInvalid, VersionConflict
 from .common import blueprint, get_record, is_htmx, page, request_scope, sentences
+from ..visibility import may
 from .lists import read_query
 from .specs import column_of
 
@@ -35,12 +37,14 @@ def board_field(spec, name: str):
 @login_required
 def board(object_name, field_name):
     rt, obj, spec, who = request_scope(object_name)
+    access = rt.access(who)
     field = board_field(spec, field_name)
-    query = read_query(rt, object_name, request.args)
+    query = read_query(rt, object_name, request.args, access)
     shown = [n for n in query.view.columns if n not in (obj.title, field_name)
              and n in spec.all_fields][:CARD_FIELDS]
-    columns = [column_of(rt, object_name, n) for n in shown]
-    paths = ["id", "version", obj.title, field_name] + [p for c in columns for p in c.paths]
+    columns = [column_of(rt, object_name, n, access) for n in shown]
+    title = [obj.title] if obj.title in spec.all_fields else []
+    paths = ["id", "version", *title, field_name] + [p for c in columns for p in c.paths]
     lanes = []
     for option in list(field.options) + [None]:
         own = f"{field_name} == {quote(option)}" if option is not None \
@@ -52,7 +56,8 @@ def board(object_name, field_name):
             continue  # no column for blanks unless some record is blank
         lanes.append((option, result.records, result.next_cursor is not None))
     return page("board", object_name, obj=obj, spec=spec, field=field, lanes=lanes,
-                columns=columns, query=query, editable=field.editable)
+                columns=columns, query=query,
+                editable=field.editable and may(access, object_name, "edit"))
 
 
 @blueprint.route("/app/<object_name>/<record_id>/move", methods=["POST"])
@@ -68,7 +73,7 @@ def move(object_name, record_id):
         record = rt.service.update(object_name, record_id, {field.name: value}, who,
                                    version=version)
     except RecordInvalid as invalid:
-        status = 422
+        status = invalid.status  # 422, or 403 (AccessDenied)
         messages = [m for items in sentences(invalid, spec).values() for m in items]
     except VersionConflict as conflict:
         status = 409

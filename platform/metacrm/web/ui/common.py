@@ -1,5 +1,10 @@
-"""What every page view needs: the runtime of the version in force, the acting user, the
-object asked for (404 otherwise), templates chosen by file name, and the navigation."""
+"""What every page view needs: the runtime of the version in force, the acting user and what
+they may see (``runtime.access(actor)``), the object asked for (404 otherwise, and for an object
+they may not read), templates chosen by file name, and the navigation.
+
+No page decides who sees a record: every read passes the actor to the RecordService, whose
+query layer adds the access predicate; pages only leave out what does not exist for the user
+(objects they may not read, fields they may not see — ``specs.form_spec(…, access)``)."""
 
 from __future__ import annotations
 
@@ -8,8 +13,9 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, render_template, request
 
 from ...meta import UnknownName
-from ...runtime import Actor, RecordNotFound
+from ...runtime import Access, Actor, RecordNotFound
 from ..auth import current_actor
+from ..visibility import keyed, may
 from .specs import USER, cached, form_spec
 
 blueprint = Blueprint("ui", __name__)
@@ -29,22 +35,36 @@ def actor() -> Actor:
     return who
 
 
-def object_type(rt, name: str):
-    """The object type ``name`` of the deployed version, or a 404 page."""
+def object_type(rt, name: str, access: Access | None = None):
+    """The object type ``name`` of the deployed version, or a 404 page (the same for an object
+    the user of ``access`` may not read)."""
     if name == USER:
         abort(404, "users are managed by administrators (metacrm user …)")
     try:
-        return rt.catalog.object(name)
+        obj = rt.catalog.object(name)
     except UnknownName:
+        obj = None
+    if obj is None or not may(access, name, "read"):
         abort(404, f"there is no object type '{name}'")
+    return obj
 
 
 def request_scope(object_name: str):
-    """What a page of one object starts from: (runtime, object type, form spec, actor); a 404
-    page for an unknown object."""
+    """What a page of one object starts from: (runtime, object type, form spec, actor) — the
+    spec as the actor sees it; a 404 page for an unknown object or one they may not read."""
     rt = runtime()
-    obj = object_type(rt, object_name)
-    return rt, obj, form_spec(rt, object_name), actor()
+    who = actor()
+    access = rt.access(who)
+    obj = object_type(rt, object_name, access)
+    return rt, obj, form_spec(rt, object_name, access), who
+
+
+def require(rt, who: Actor, object_name: str, action: str) -> None:
+    """A 403 page unless the actor's roles grant ``action`` on the object (which records they
+    may change the RecordService decides, on save)."""
+    if not may(rt.access(who), object_name, action):
+        label = rt.catalog.object(object_name).plural.lower()
+        abort(403, f"You may not {action} {label}: none of your roles allows it.")
 
 
 def get_record(rt, object_name: str, record_id: str, who: Actor, fields=None) -> dict:
@@ -71,12 +91,13 @@ class NavGroup:
     objects: tuple  # ObjectType
 
 
-def navigation(rt) -> tuple[NavGroup, ...]:
-    """The objects for the menu, grouped as the packages' ``navigation`` key says (objects no
-    group names come last, ungrouped)."""
+def navigation(rt, access: Access | None = None) -> tuple[NavGroup, ...]:
+    """The objects for the menu (those the user of ``access`` may read), grouped as the
+    packages' ``navigation`` key says (objects no group names come last, ungrouped)."""
     def build():
         catalog = rt.catalog
-        objects = {name: obj for name, obj in catalog.objects.items() if name != USER}
+        objects = {name: obj for name, obj in catalog.objects.items()
+                   if name != USER and may(access, name, "read")}
         groups, placed = [], set()
         for document in catalog.documents:
             if document.kind != "package":
@@ -91,7 +112,7 @@ def navigation(rt) -> tuple[NavGroup, ...]:
         if rest:
             groups.append(NavGroup(None if not groups else "More", rest))
         return tuple(groups)
-    return cached(rt, "navigation", build)
+    return cached(rt, keyed("navigation", access), build)
 
 
 def sentences(invalid, spec) -> dict[str, list[str]]:

@@ -6,7 +6,9 @@ endpoint htmx calls when a field that a rule reads changes.
     POST     /app/<object>/_state       the form's state as an HX-Trigger event (see docs/ui.md)
 
 Every save goes through the RecordService; its RecordInvalid messages are shown beside their
-fields with the values kept, and a VersionConflict says who changed the record and when.
+fields with the values kept, and a VersionConflict says who changed the record and when. A
+form holds only the fields the user may see (those they may only read are shown, not edited);
+a save they may not make (AccessDenied) is shown like an invalid one, with a 403.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_login import login_required
 
 from ...runtime import RECORD, RecordInvalid, VersionConflict
-from .common import actor, blueprint, get_record, page, request_scope, sentences
+from .common import actor, blueprint, get_record, page, request_scope, require, sentences
 from .formstate import Draft, context, evaluate, read_form, start_values
 from .records import record_paths
 
@@ -55,6 +57,7 @@ def render_form(rt, spec, draft, *, record=None, status=200, conflict=None):
 @login_required
 def new(object_name):
     rt, _, spec, who = request_scope(object_name)
+    require(rt, who, object_name, "create")
     with rt.service.db.read() as conn:
         if request.method == "GET":
             return render_form(rt, spec, start_values(rt, spec, request.args, who, conn))
@@ -64,9 +67,9 @@ def new(object_name):
         return render_form(rt, spec, draft, status=422)
     try:
         created = rt.service.create(object_name, draft.input, who)
-    except RecordInvalid as invalid:
+    except RecordInvalid as invalid:  # AccessDenied too (403)
         draft.errors = sentences(invalid, spec)
-        return render_form(rt, spec, draft, status=422)
+        return render_form(rt, spec, draft, status=invalid.status)
     flash(f"{spec.label} created.", "success")
     return redirect(url_for("ui.record", object_name=object_name, record_id=created["id"]), 303)
 
@@ -75,7 +78,9 @@ def new(object_name):
 @login_required
 def edit(object_name, record_id):
     rt, _, spec, who = request_scope(object_name)
-    record = get_record(rt, object_name, record_id, who, fields=record_paths(rt, object_name))
+    record = get_record(rt, object_name, record_id, who,
+                        fields=record_paths(rt, object_name, rt.access(who)))
+    require(rt, who, object_name, "edit")
     with rt.service.db.read() as conn:
         if request.method == "GET":
             rules = rt.service.rules(object_name)
@@ -89,9 +94,9 @@ def edit(object_name, record_id):
     version = request.form.get("version", type=int)
     try:
         rt.service.update(object_name, record_id, draft.input, who, version=version)
-    except RecordInvalid as invalid:
+    except RecordInvalid as invalid:  # AccessDenied too (403)
         draft.errors = sentences(invalid, spec)
-        return render_form(rt, spec, draft, record=record, status=422)
+        return render_form(rt, spec, draft, record=record, status=invalid.status)
     except VersionConflict as conflict:
         return render_form(rt, spec, draft, record=record, status=409, conflict=conflict)
     flash(f"{spec.label} saved.", "success")

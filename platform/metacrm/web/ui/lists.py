@@ -18,7 +18,8 @@ from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
 from ...meta import ListView, SortKey
-from ...runtime import QueryInvalid
+from ...runtime import Access, QueryInvalid, reads
+from ..visibility import keyed
 from .common import actor, blueprint, is_htmx, object_type, page, request_scope, runtime
 from .filters import compile_filters, operators
 from .specs import cached, column_of, default_view, form_spec
@@ -41,11 +42,16 @@ class ListQuery:
     back: list[str]
 
 
-def views_of(rt, object_name: str) -> tuple[ListView, ...]:
-    """The object's list views, plus "all" (no filter) when none of them is unfiltered."""
+def views_of(rt, object_name: str, access: Access | None = None) -> tuple[ListView, ...]:
+    """The object's list views, plus "all" (no filter) when none of them is unfiltered; for
+    the user of ``access``, without the views that filter or sort by a field they may not see
+    (the view would be refused, and its name could say what it hides)."""
     def build():
         catalog = rt.catalog
-        views = list(catalog.views_for(object_name))
+        hidden = access.hidden(object_name) if access is not None else frozenset()
+        views = [v for v in catalog.views_for(object_name)
+                 if not (reads(v.filter) & hidden)
+                 and not any(key.field.split(".")[0] in hidden for key in v.sort)]
         if not any(v.filter is None for v in views) and not any(v.name == "all" for v in views):
             base = default_view(catalog, object_name)
             obj = catalog.object(object_name)
@@ -53,17 +59,17 @@ def views_of(rt, object_name: str) -> tuple[ListView, ...]:
             views.append(ListView(name="all", object=object_name, columns=columns,
                                   sort=(SortKey(obj.title),), label=f"All {obj.plural.lower()}"))
         return tuple(views)
-    return cached(rt, f"views:{object_name}", build)
+    return cached(rt, keyed(f"views:{object_name}", access), build)
 
 
-def read_query(rt, object_name: str, args) -> ListQuery:
-    views = views_of(rt, object_name)
+def read_query(rt, object_name: str, args, access: Access | None = None) -> ListQuery:
+    views = views_of(rt, object_name, access)
     wanted = args.get("view")
     view = next((v for v in views if v.name == wanted), None)
     if view is None and wanted == "all":  # links meaning "no view filter" (related lists)
         view = next((v for v in views if v.filter is None), None)
     view = view or views[0]
-    spec = form_spec(rt, object_name)
+    spec = form_spec(rt, object_name, access)
     rows = list(zip(args.getlist("f"), args.getlist("o"), args.getlist("v")))
     conditions, shown = compile_filters(spec, rows, rt.service.env.today())
     if view.filter:
@@ -75,9 +81,9 @@ def read_query(rt, object_name: str, args) -> ListQuery:
     return ListQuery(view, views, sort, combined, shown, args.get("cursor") or None, back)
 
 
-def _paths(rt, object_name: str, columns) -> list[str]:
+def _paths(rt, object_name: str, columns, spec) -> list[str]:
     obj = rt.catalog.object(object_name)
-    paths = ["id", obj.title, "version"]
+    paths = ["id", "version"] + ([obj.title] if obj.title in spec.all_fields else [])
     for col in columns:
         paths.extend(col.paths)
     return list(dict.fromkeys(paths))
@@ -102,18 +108,19 @@ def _q(value) -> str:
 @login_required
 def list_records(object_name):
     rt, obj, spec, who = request_scope(object_name)
-    query = read_query(rt, object_name, request.args)
+    access = rt.access(who)
+    query = read_query(rt, object_name, request.args, access)
     columns = []
     unknown = []
     for name in query.view.columns:
         if name in spec.all_fields:
-            columns.append(column_of(rt, object_name, name))
-        else:
+            columns.append(column_of(rt, object_name, name, access))
+        elif name not in obj.fields:  # (a field they may not see is no column, and no news)
             unknown.append(name)
     problem = None
     try:
         result = rt.service.query(object_name, who, filter=query.filter, sort=query.sort,
-                                  fields=_paths(rt, object_name, columns), limit=PAGE_SIZE,
+                                  fields=_paths(rt, object_name, columns, spec), limit=PAGE_SIZE,
                                   cursor=query.cursor)
     except QueryInvalid as invalid:
         problem = "; ".join(m for ms in invalid.messages.values() for m in ms)
@@ -122,7 +129,7 @@ def list_records(object_name):
             try:
                 result = rt.service.query(object_name, who, filter=query.filter,
                                           sort=",".join(str(k) for k in query.view.sort),
-                                          fields=_paths(rt, object_name, columns),
+                                          fields=_paths(rt, object_name, columns, spec),
                                           limit=PAGE_SIZE)
             except QueryInvalid:
                 result = None
@@ -144,7 +151,9 @@ def list_records(object_name):
         prev_url=prev_url, args=args, list_url=lambda **c: list_url(object_name, args, **c),
         filter_fields=filter_fields, operators=operators,
         count_url=url_for("ui.count_records", object_name=object_name, **_plain(args)),
-        boards=[f for f in spec.all_fields.values() if f.groups_records and f.editable],
+        # a board of any picklist input may set (a user who may only read it sees the board)
+        boards=[f for f in spec.all_fields.values() if f.groups_records
+                and form_spec(rt, object_name).all_fields[f.name].editable],
     )
     if is_htmx() and request.headers.get("HX-Target") == "list-results":
         return page("_list_results", object_name, **context)
@@ -159,10 +168,12 @@ def _plain(args: MultiDict) -> dict:
 @login_required
 def count_records(object_name):
     rt = runtime()
-    obj = object_type(rt, object_name)
-    query = read_query(rt, object_name, request.args)
+    who = actor()
+    access = rt.access(who)
+    obj = object_type(rt, object_name, access)
+    query = read_query(rt, object_name, request.args, access)
     try:
-        n = rt.service.query(object_name, actor(), filter=query.filter, fields=["id"], limit=1,
+        n = rt.service.query(object_name, who, filter=query.filter, fields=["id"], limit=1,
                              count=True).count
     except QueryInvalid:
         return ""

@@ -4,7 +4,8 @@
     GET /app/<object>/_options?q=ac&for=ID   a listbox of <object> records for a lookup input
 
 Both compile the text into a formula-language filter (quoted, never spliced), so a formula
-title (a contact's full name) is searched like a stored one.
+title (a contact's full name) is searched like a stored one. Both search as the signed-in user:
+only the objects they may read, only the records they may see (the query adds the predicate).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def search():
     text = (request.args.get("q") or "").strip()
     groups = []
     if text:
-        for group in navigation(rt):
+        for group in navigation(rt, rt.access(who)):
             for obj in group.objects:
                 found = _matches(rt, obj.name, text, who, PER_OBJECT)
                 if found:
@@ -57,11 +58,12 @@ def lookup_options(object_name):
     """The records a lookup input may point at, for its type-ahead (``user`` included: a
     lookup may point at users even though users have no pages here)."""
     rt = runtime()
+    who = actor()
     if object_name != USER:
-        object_type(rt, object_name)
+        object_type(rt, object_name, rt.access(who))
     # the lookup input sends its text under its own name (<field>__text), kept on the form
     text = next((v for k, v in request.args.items() if k.endswith(LOOKUP_TEXT)),
                 request.args.get("q") or "").strip()
-    found = _matches(rt, object_name, text, actor(), OPTIONS) if text else []
+    found = _matches(rt, object_name, text, who, OPTIONS) if text else []
     return render_template("_lookup_options.html", found=found, q=text,
                            input_id=request.args.get("for", ""))

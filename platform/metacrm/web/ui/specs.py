@@ -1,9 +1,15 @@
 """Form and page specs: what a layout and list view mean for the pages, compiled once per
-deployed version (``runtime.derived``), so a request never reads metadata again.
+deployed version (``runtime.part("ui.specs")``), so a request never reads metadata again.
 
     spec = form_spec(runtime, "opportunity")     # FormSpec: tabs > sections > rows of FieldSpec
+    spec = form_spec(runtime, "opportunity", access)   # as one user sees it (docs/access.md)
     spec.fields["stage"].widget                  # "select": the field type's widget
-    columns = list_columns(runtime, "opportunity", ["name", "account"])
+    column = column_of(runtime, "opportunity", "account", access)
+
+A spec for a user (``access``: ``runtime.access(actor)``; None sees everything) is the full
+spec without the fields they may not see, with the fields they may only read not editable, and
+with lookups to objects they may not read shown as plain ids; it is cached per version and set
+of roles, like the rest.
 
 Conditions (``visible_when``, ``required_when``, ``read_only_when``) are compiled by the formula
 package's ``compile_condition``: ``required_when`` and ``read_only_when`` are taken from the
@@ -12,12 +18,14 @@ RecordService's own compiled rules, so the form judges them exactly as the save 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ...formula import FType, compile_condition
 from ...meta import Field, Layout, ListView, Section, SortKey
-from ...runtime import Condition, reads
+from ...runtime import Access, Condition, reads
+from ..visibility import keyed
 
 #: the system object: pages show its records' names but do not edit users
 USER = "user"
@@ -200,8 +208,9 @@ def _build_form(runtime, object_name: str) -> FormSpec:
 
 
 def cached(runtime, key: str, build):
-    """``build()`` once per deployed version. Unlike ``runtime.derived`` no lock is held while
-    building, so specs may be built from other specs (a race builds one twice, harmlessly)."""
+    """``build()`` once per deployed version (``key`` names what it is for: a user's parts
+    carry their access key, see ``visibility.keyed``). Unlike ``runtime.part`` no lock is held
+    while building, so specs may be built from other specs (a race builds one twice, harmlessly)."""
     cache = runtime.part("ui.specs", dict)
     try:
         return cache[key]
@@ -209,10 +218,55 @@ def cached(runtime, key: str, build):
         return cache.setdefault(key, build())
 
 
-def form_spec(runtime, object_name: str) -> FormSpec:
-    """The object's form and record page spec (cached for the deployed version). Raises the
-    catalog's UnknownName for an unknown object."""
-    return cached(runtime, f"form:{object_name}", lambda: _build_form(runtime, object_name))
+def form_spec(runtime, object_name: str, access: Access | None = None) -> FormSpec:
+    """The object's form and record page spec (cached for the deployed version), as the user
+    of ``access`` sees it. Raises the catalog's UnknownName for an unknown object."""
+    if access is None:
+        return cached(runtime, f"form:{object_name}", lambda: _build_form(runtime, object_name))
+    return cached(runtime, keyed(f"form:{object_name}", access),
+                  lambda: _restricted(form_spec(runtime, object_name), access))
+
+
+def _restricted(spec: FormSpec, access: Access) -> FormSpec:
+    """``spec`` as one user sees it: fields they may not see left out (sections, tabs and
+    rows left empty too), those they may only read not editable, lookups to objects they may
+    not read shown as the id they hold (no name to fetch, no record page to link to)."""
+    hidden = access.hidden(spec.object)
+
+    def field(item: FieldSpec) -> FieldSpec | None:
+        if item.name in hidden:
+            return None
+        changes: dict[str, Any] = {}
+        if item.editable and access.field_access(spec.object, item.name) != "edit":
+            changes["editable"] = False
+        if item.target and not access.may(item.target, "read"):
+            changes.update(target=None, titles=(), display="text", editable=False)
+        return dataclasses.replace(item, **changes) if changes else item
+
+    all_fields = {name: shown for name, item in spec.all_fields.items()
+                  if (shown := field(item)) is not None}
+
+    def section(item: SectionSpec) -> SectionSpec | None:
+        rows = tuple(row for row in (tuple(all_fields.get(f.name) if f else None for f in row)
+                                     for row in item.rows) if any(row))
+        stacks = None if item.stacks is None else tuple(
+            tuple(all_fields[f.name] for f in column if f.name in all_fields)
+            for column in item.stacks)
+        if not rows and not any(stacks or ()):
+            return None
+        return dataclasses.replace(item, rows=rows, stacks=stacks)
+
+    tabs = []
+    for tab in spec.tabs:
+        sections = tuple(s for s in map(section, tab.sections) if s is not None)
+        if sections:
+            tabs.append(dataclasses.replace(tab, sections=sections))
+    related = tuple(rel for rel in spec.related if access.may(rel.object, "read")
+                    and rel.field not in access.hidden(rel.object))
+    return dataclasses.replace(
+        spec, tabs=tuple(tabs), all_fields=all_fields, related=related,
+        watched=frozenset(spec.watched) & frozenset(all_fields),
+        formulas=tuple(name for name in spec.formulas if name in all_fields))
 
 
 # -- list columns -------------------------------------------------------------------------------
@@ -231,8 +285,8 @@ class Column:
     numeric: bool = False
 
 
-def column(runtime, object_name: str, name: str) -> Column:
-    spec = form_spec(runtime, object_name).all_fields[name]
+def column(runtime, object_name: str, name: str, access: Access | None = None) -> Column:
+    spec = form_spec(runtime, object_name, access).all_fields[name]
     paths: tuple[str, ...] = (name,) + spec.titles
     sort_path: str | None = spec.titles[-1] if spec.titles else name
     if spec.type.ftype in (FType.TEXT_LIST, FType.LIST):
@@ -240,21 +294,28 @@ def column(runtime, object_name: str, name: str) -> Column:
     return Column(name, spec.label, spec, paths, sort_path, spec.type.ftype.is_numeric)
 
 
-def related_specs(runtime, object_name: str) -> tuple[RelatedSpec, ...]:
-    return cached(runtime, f"related:{object_name}", lambda: tuple(
-        _related(runtime, rel.object, rel.field) for rel in form_spec(runtime, object_name).related))
+def related_specs(runtime, object_name: str, access: Access | None = None
+                  ) -> tuple[RelatedSpec, ...]:
+    """The record page's related lists (only of objects the user may read, by lookups they
+    may see; columns they may not see left out)."""
+    return cached(runtime, keyed(f"related:{object_name}", access), lambda: tuple(
+        _related(runtime, rel.object, rel.field, access)
+        for rel in form_spec(runtime, object_name, access).related))
 
 
-def column_of(runtime, object_name: str, name: str) -> Column:
-    return cached(runtime, f"column:{object_name}.{name}", lambda: column(runtime, object_name, name))
+def column_of(runtime, object_name: str, name: str, access: Access | None = None) -> Column:
+    """A list column of a field the user may see (``name`` in their spec's ``all_fields``)."""
+    return cached(runtime, keyed(f"column:{object_name}.{name}", access),
+                  lambda: column(runtime, object_name, name, access))
 
 
-def _related(runtime, object_name: str, lookup: str) -> RelatedSpec:
+def _related(runtime, object_name: str, lookup: str, access: Access | None) -> RelatedSpec:
     obj = runtime.catalog.object(object_name)
     view = default_view(runtime.catalog, object_name)
-    names = [n for n in view.columns if n != lookup][:4]
+    visible = form_spec(runtime, object_name, access).all_fields
+    names = [n for n in view.columns if n != lookup and n in visible][:4]
     return RelatedSpec(object_name, lookup, f"{obj.plural} ({obj.fields[lookup].label})",
-                       tuple(column(runtime, object_name, n) for n in names))
+                       tuple(column(runtime, object_name, n, access) for n in names))
 
 
 def default_view(catalog, object_name: str) -> ListView:
