@@ -37,9 +37,10 @@ def _runtime(ctx: click.Context) -> Runtime:
 def _person(runtime: Runtime, username: str) -> tuple[dict, Actor]:
     """The user record and its Actor (an inactive user's: no roles, so nothing)."""
     accounts = runtime.accounts
-    user = accounts.find_user(username)
-    if user is None:
-        _fail({"error": "UnknownUser", "message": f"no user {username!r}"})
+    try:
+        user = accounts.get_user(username)  # UnknownUser names the closest username
+    except RecordError as error:
+        _fail(error.to_dict())
     actor = accounts.actor(user["id"])
     if actor is None:  # inactive: they cannot sign in, so they may do nothing
         actor = Actor(user["id"], user["username"])

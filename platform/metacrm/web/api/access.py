@@ -30,9 +30,7 @@ def record_access(object_name: str, record_id: str):
         raise ApiProblem(400, "say whose access: ?user=USERNAME", slug="bad-query",
                          errors={"user": ["a username is required"]})
     runtime = api_runtime()
-    user = runtime.accounts.find_user(username)
-    if user is None:
-        raise ApiProblem(404, f"no user {username!r}", slug="unknown-user")
+    user = runtime.accounts.get_user(username)  # UnknownUser (404) names the closest one
     return json_response(explain(runtime, user, object_name, record_id))
 
 
