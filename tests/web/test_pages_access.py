@@ -70,7 +70,8 @@ def test_list_shows_no_hidden_field_nor_view(access_site):
     assert counted.strip() == "3 deals"
     admin = access_site.site.client()
     admin.post("/login", data={"username": "admin", "password": "admin-password-1"})
-    assert "Fat margins" in text(admin.get("/app/deal")) and "987,654" in text(admin.get("/app/deal"))
+    everything = text(admin.get("/app/deal"))
+    assert "Fat margins" in everything and "987,654" in everything
 
 
 def test_board_shows_only_their_and_their_teams_deals(access_site):
