@@ -4,7 +4,9 @@ force (``metacrm.runtime.Runtimes``), read once per request.
     state = app.extensions["metacrm"]          # a WebState
     runtime = state.runtime()                  # per request: one max(number) read
     runtime.service.create("account", {...}, actor)
-    spec = runtime.part("api.openapi", lambda: build_spec(runtime))   # compiled per version
+    access = runtime.access(actor)             # what they may see (None: everything)
+    spec = runtime.part(keyed("api.openapi", access),                # per version and roles
+                        lambda: build_spec(runtime, access))
 """
 
 from __future__ import annotations
