@@ -165,3 +165,17 @@ def test_open_and_enforced_from_now_on(db):
     notes = deployment.plan(db, with_files()).notes
     assert notes[0] == "access is enforced from now on: 5 roles declare permissions"
     assert notes[1].startswith("access narrows: ")
+
+
+def test_a_change_that_leaves_access_alone_reads_no_users(db):
+    world(db, with_files())
+    note = FILES["objects/note.yaml"].rstrip() + "\n          extra: {type: text}\n"
+    statements = []
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        plan = deployment.plan(db, with_files(objects__note=note))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not plan.empty and plan.notes == ()
+    assert not [s for s in statements if "meta_credential" in s or "count(" in s.lower()]
