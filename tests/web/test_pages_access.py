@@ -139,3 +139,18 @@ def test_a_note_does_not_exist_for_a_rep(access_site):
 
 def _version(access_site, deal_id: str) -> int:
     return access_site.runtime.service.get("deal", deal_id)["version"]
+
+
+def test_specs_are_built_once_per_set_of_roles(access_site):
+    from metacrm.web.ui.specs import form_spec
+    runtime = access_site.runtime
+    rita, ron, al = (runtime.access(access_site.actors[n]) for n in ("rita", "ron", "al"))
+    assert rita.key == ron.key
+    assert form_spec(runtime, "deal", rita) is form_spec(runtime, "deal", ron)
+    assert form_spec(runtime, "deal", rita) is not form_spec(runtime, "deal", al)
+    full = form_spec(runtime, "deal")
+    assert {"margin", "net"} <= set(full.all_fields) and full.all_fields["discount"].editable
+    mine = form_spec(runtime, "deal", rita)
+    assert not {"margin", "net"} & set(mine.all_fields)
+    assert not mine.all_fields["discount"].editable
+    assert [s.label for s in mine.sections] == ["Deal"]
