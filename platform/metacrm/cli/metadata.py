@@ -49,7 +49,7 @@ def load_or_exit(ctx: click.Context, package_dir: str, *, nothing: str = "nothin
 def _summary(catalog: Catalog) -> str:
     kinds = Counter(doc.kind for doc in catalog.documents)
     order = ["package", "object", "extension", "layout", "list_view", "workflow",
-             "approval_process", "role"]
+             "approval_process", "role", "sharing_rule"]
     parts = [f"{kinds[k]} {k}{'s' * (kinds[k] != 1)}" for k in order if kinds[k]]
     fields = sum(len(obj.declared_fields) for name, obj in catalog.objects.items()
                  if name != "user")
