@@ -8,10 +8,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import automation, deploy, http_api, meta_formula, pages, records  # noqa: E402
+from bench import access, automation, deploy, http_api, meta_formula, pages, records  # noqa: E402
 from bench.harness import Report  # noqa: E402
 
-SUITES = [meta_formula, deploy, records, http_api, automation, pages]
+SUITES = [meta_formula, deploy, records, access, http_api, automation, pages]
 
 
 def main(argv=None) -> int:
