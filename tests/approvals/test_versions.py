@@ -30,7 +30,8 @@ def test_pending_requests_finish_under_their_version(backend, service, users, cl
         "approval process quorum changes while 1 request of it is pending; they finish under "
         "the process as it was when submitted",
         "approval process unanimous is removed while 1 request of it is pending; they finish "
-        "under the process as it was when submitted"]
+        "under the process as it was when submitted",
+        "no role declares permissions: every signed-in user may do everything"]
     assert "notes:" in planned.describe()
     version = apply(db, catalog).version
     new = Runtime(db, version.catalog, number=version.number, env=Environment(clock=clock),

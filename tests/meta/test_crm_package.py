@@ -51,7 +51,8 @@ def test_system_fields_and_user(crm):
     assert list(user.fields)[:6] == ["username", "full_name", "email", "active", "manager", "roles"]
     assert user.fields["manager"].type.to == "user"
     assert user.fields["roles"].ftype is FType.TEXT_LIST
-    assert user.fields["roles"].type.options == ("finance", "sales_manager", "sales_rep")
+    assert user.fields["roles"].type.options == (
+        "finance", "read_only", "sales_manager", "sales_rep", "support")
     assert crm.fields("account")["owner"].editable and not crm.fields("account")["created_at"].editable
 
 
@@ -75,7 +76,7 @@ def test_layouts_views_automation_roles(crm):
     assert [(s.name, s.approvers.kind, s.approvers.role, s.mode, s.quorum) for s in process.steps] == [
         ("manager", "role", "sales_manager", "first", None), ("finance", "role", "finance", "quorum", 2)]
     assert process.steps[1].when == "discount > 40"
-    assert set(crm.roles) == {"sales_rep", "sales_manager", "finance"}
+    assert set(crm.roles) == {"sales_rep", "sales_manager", "finance", "support", "read_only"}
     assert crm.roles["sales_rep"].reports_to == "sales_manager"
 
 

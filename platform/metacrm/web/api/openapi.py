@@ -21,6 +21,7 @@ from ...store import MAX_LIMIT
 from ..auth import api_actor
 from ..state import Runtime
 from ..visibility import keyed, readable_objects
+from . import access as access_route
 from . import approvals, components, users
 from .current import api_runtime
 from .io import MAX_BATCH, GetArgs, ListArgs, json_response
@@ -177,6 +178,7 @@ def build_spec(runtime: Runtime, access: Access | None = None) -> dict:
         _object_paths(spec, catalog, object_name, access)
     approvals.openapi_paths(spec)  # the approvals part adds its own paths
     users.openapi_paths(spec, catalog)
+    access_route.openapi_paths(spec)
     return spec.to_dict()
 
 
