@@ -15,7 +15,7 @@ Other layers import from this package only, never from its modules (``__all__`` 
 may use; docs/development.md, "Public API of each layer").
 """
 
-from .access import access_notes
+from .access import NOTHING, access_notes, granted, record_predicate, roles_below
 from .assembly import KIND_FOLDERS
 from .catalog import Catalog, UnknownName, content_hash
 from .diff import CatalogDiff, FieldPair, ObjectPair, field_differences
@@ -56,7 +56,7 @@ __all__ = [
     # what changed between two catalogs (deploy plans it)
     "diff_catalogs", "CatalogDiff", "ObjectPair", "FieldPair", "field_differences",
     # the deploy plan's lines about access (open package, access enforced from now on)
-    "access_notes",
+    "access_notes", "record_predicate", "roles_below", "granted", "NOTHING",
     # values
     "is_blank",
     # the formula scope and system names

@@ -17,7 +17,8 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from ..formula import EvalContext, FieldInfo, Scope, compile_condition, quote
-from ..meta import ACTIONS, USER_OBJECT, Catalog, ObjectType
+from ..meta import (ACTIONS, USER_OBJECT, Catalog, ObjectType, record_predicate,
+                    roles_below)
 from .actor import Actor
 from .rules import reads
 
@@ -60,7 +61,7 @@ class Access:
                 allowed.update({"read", "edit", "view_all"})
             if "view_all" in allowed:
                 allowed.add("read")
-        self.below = _roles_below(catalog, roles)
+        self.below = roles_below(catalog, roles)
         self._hidden: dict[str, frozenset[str]] = {}
         self._predicates: dict[tuple[str, str], str | None] = {}
         self._checks: dict[tuple[str, str], object] = {}
@@ -218,43 +219,10 @@ class Access:
         return path
 
     def _predicate(self, object_name: str, action: str) -> str | None:
-        allowed = self._allow.get(object_name, set())
-        if "modify_all" in allowed or (action == "read" and "view_all" in allowed):
-            return None
-        if object_name == USER_OBJECT:
-            return None if action == "read" else "false"  # only admins write users
-        sharing = self.catalog.object(object_name).sharing
-        if sharing == "edit" or (sharing == "read" and action == "read"):
-            return None
-        terms = ["owner == current_user()"]
-        # the role hierarchy: records owned by users holding a role below one of the user's
-        terms += [f"{quote(role)} in owner.roles" for role in sorted(self.below)]
-        for rule in self.catalog.sharing_rules_for(object_name):
-            if rule.roles is not None and not (set(rule.roles) & self.roles):
-                continue
-            if action == "edit" and rule.access != "edit":
-                continue
-            terms.append(f"({rule.when})")
-        return " or ".join(terms)
+        return record_predicate(self.catalog, self.roles, object_name, action)
 
 
 _RANK = {"none": 0, "read": 1, "edit": 2}
-
-
-def _roles_below(catalog: Catalog, roles: Iterable[str]) -> frozenset[str]:
-    """Every role that reports to one of ``roles``, directly or through others."""
-    children: dict[str, list[str]] = {}
-    for role in catalog.roles.values():
-        if role.reports_to:
-            children.setdefault(role.reports_to, []).append(role.name)
-    found: set[str] = set()
-    todo = [child for role in roles for child in children.get(role, ())]
-    while todo:
-        role = todo.pop()
-        if role not in found:
-            found.add(role)
-            todo.extend(children.get(role, ()))
-    return frozenset(found)
 
 
 class VisibleScope:

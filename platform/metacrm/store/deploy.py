@@ -38,8 +38,9 @@ from typing import Iterator
 
 from sqlalchemy import Connection, select, text
 
-from ..formula import Environment, FormulaError, quote
-from ..meta import USER_OBJECT, Catalog, CatalogDiff, Vocabulary, access_notes
+from ..formula import Environment, FormulaError
+from ..meta import (NOTHING, USER_OBJECT, Catalog, CatalogDiff, Vocabulary, access_notes,
+                    record_predicate)
 from ..meta import diff_catalogs as diff
 from . import approvals, versions
 from .accounts import CREDENTIALS
@@ -201,7 +202,7 @@ ACCESS_COUNT_BUDGET = 200
 #: names listed per object in the note
 ACCESS_NAMES_SHOWN = 5
 #: a set of roles may not read the object at all
-_NOTHING = "false"
+_NOTHING = NOTHING
 
 
 def _access_notes(conn: Connection, old: Catalog | None, new: Catalog) -> tuple[str, ...]:
@@ -215,39 +216,9 @@ def _access_notes(conn: Connection, old: Catalog | None, new: Catalog) -> tuple[
 
 
 def _read_rule(catalog: Catalog, roles: frozenset[str], object_name: str) -> str | None:
-    """Which records of ``object_name`` a (non-admin) user holding ``roles`` may read:
-    ``_NOTHING``, None for every record, or the record predicate — the expression
-    ``runtime.Access.predicate(object_name, "read")`` gives (a test keeps the two equal)."""
-    if catalog.access_open or object_name == USER_OBJECT:
-        return None  # an open package; users' names are readable by every signed-in user
-    allowed: set[str] = set()
-    for name in roles:
-        role = catalog.roles.get(name)
-        permission = (role.permissions or {}).get(object_name) if role is not None else None
-        if permission is not None:
-            allowed.update(permission.allow)
-    if allowed & {"view_all", "modify_all"}:
-        return None
-    if "read" not in allowed:
-        return _NOTHING
-    if catalog.object(object_name).sharing in ("read", "edit"):
-        return None
-    children: dict[str, list[str]] = {}
-    for role in catalog.roles.values():
-        if role.reports_to:
-            children.setdefault(role.reports_to, []).append(role.name)
-    below: set[str] = set()
-    todo = [child for name in roles for child in children.get(name, ())]
-    while todo:
-        name = todo.pop()
-        if name not in below:
-            below.add(name)
-            todo.extend(children.get(name, ()))
-    terms = ["owner == current_user()"] + [f"{quote(name)} in owner.roles"
-                                           for name in sorted(below)]
-    terms += [f"({rule.when})" for rule in catalog.sharing_rules_for(object_name)
-              if rule.roles is None or set(rule.roles) & roles]
-    return " or ".join(terms)
+    """Which records of ``object_name`` a (non-admin) user holding ``roles`` may read: the
+    runtime's own predicate (``meta.record_predicate``)."""
+    return record_predicate(catalog, roles, object_name, "read")
 
 
 def _lost(before: str | None, after: str | None) -> str | None:
