@@ -7,7 +7,8 @@
     spec = runtime.part("api.openapi", lambda: build_spec(runtime)) # other layers' compiled parts
 
 A Runtime is built once per deployed version (``Runtimes`` keeps the recent ones) and shared
-by every thread; nothing in it depends on who asks. Parts that higher layers compile — the
+by every thread; what depends on who asks is compiled once per set of roles (``access()``,
+plans with an ``access``, parts keyed by ``access.key``). Parts that higher layers compile — the
 automation's workflow set, approval conditions, the OpenAPI document, form specs — are kept in
 ``part()`` under a key of their own, so they live and die with the version like the rest.
 """
