@@ -7,39 +7,17 @@ import re
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
 
 import pytest
 
+from meta_helpers import REPO, ColorPlugin
+
 from metacrm.automation import plugin_manager
-from metacrm.meta import FieldValueError, Vocabulary, load_files
-from metacrm.meta.fieldtypes import TextType, param
-from metacrm.plugins.hookspecs import hookimpl
-from metacrm.runtime import Actor, Runtime, Runtimes
+from metacrm.meta import Vocabulary, load_files
+from metacrm.runtime import Actor, Runtimes
 from metacrm.store import Database
 from metacrm.store import deploy as deployment
 from metacrm.store.versions import StoredVersionInvalid
-
-REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class ColorType(TextType):
-    name = "color"
-    widget = "color"
-    summary = "A colour as #rrggbb."
-    default_max_length = 7
-    palette: str | None = param("palette")
-
-    def _check_shape(self, text):
-        if not re.fullmatch(r"#[0-9a-f]{6}", text):
-            raise FieldValueError(f"'{text}' is not a colour")
-
-
-class ColorPlugin:
-    @hookimpl
-    def register_field_types(self):
-        return [ColorType]
 
 
 def package(version: str, extra: str = "") -> dict:

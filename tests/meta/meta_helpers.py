@@ -6,12 +6,16 @@ names must be unique across the whole suite.)
 
 from __future__ import annotations
 
+import re
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from metacrm.meta import PackageInvalid, load_package
+from metacrm.meta import FieldValueError, PackageInvalid, load_package
+from metacrm.meta.fieldtypes import TextType, param
+from metacrm.plugins.hookspecs import hookimpl
 
 TESTS = Path(__file__).resolve().parents[1]
 FIXTURES = TESTS / "fixtures"
@@ -39,3 +43,25 @@ def write_package(root: Path, name: str, files: dict[str, str], requires=(),
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return folder
 
+
+# -- a plugin field type, as a plugin would write it ----------------------------------------
+
+@dataclass(frozen=True)
+class ColorType(TextType):
+    """What a plugin writes: a class with its keys as ``param`` fields, registered by a hook."""
+
+    name = "color"
+    widget = "color"
+    summary = "A colour as #rrggbb."
+    default_max_length = 7
+    palette: str | None = param("palette")
+
+    def _check_shape(self, text):
+        if not re.fullmatch(r"#[0-9a-f]{6}", text):
+            raise FieldValueError(f"'{text}' is not a colour")
+
+
+class ColorPlugin:
+    @hookimpl
+    def register_field_types(self):
+        return [ColorType]

@@ -3,37 +3,12 @@
 from __future__ import annotations
 
 import inspect
-import re
-from dataclasses import dataclass
 
-from meta_helpers import REPO, load_errors, write_package
+from meta_helpers import REPO, ColorPlugin, load_errors, write_package
 
 from metacrm.formula.types import FType
-from metacrm.meta import FieldTypeRegistry, FieldValueError, Vocabulary, load_package
-from metacrm.meta.fieldtypes import TextType, param
+from metacrm.meta import FieldTypeRegistry, Vocabulary, load_package
 from metacrm.plugins import DEFAULT_PLUGINS, hookspecs, make_plugin_manager
-from metacrm.plugins.hookspecs import hookimpl
-
-
-@dataclass(frozen=True)
-class ColorType(TextType):
-    """What a plugin writes: a class with its keys as ``param`` fields, registered by a hook."""
-
-    name = "color"
-    widget = "color"
-    summary = "A colour as #rrggbb."
-    default_max_length = 7
-    palette: str | None = param("palette")
-
-    def _check_shape(self, text):
-        if not re.fullmatch(r"#[0-9a-f]{6}", text):
-            raise FieldValueError(f"'{text}' is not a colour")
-
-
-class ColorPlugin:
-    @hookimpl
-    def register_field_types(self):
-        return [ColorType]
 
 
 def hook_names():
