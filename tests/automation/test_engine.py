@@ -51,6 +51,10 @@ def test_winning_runs_every_action_in_the_save(service, ann, backend, published)
     assert run["workflow"] == "won" and run["outcome"] == "ok" and run["trigger"] == "update"
     assert [a["type"] for a in run["actions"]] == [
         "set_fields", "create_record", "update_record", "send_email", "webhook"]
+    # the records its actions write, it writes as the system (record access is not applied)
+    assert [a.get("access") for a in run["actions"]] == [
+        None, "as the system: record access is not applied",
+        "as the system: record access is not applied", None, None]
     # a second save that does not change the stage does not fire again
     service.update("deal", deal["id"], {"amount": 5}, ann)
     assert len(runs_for_record(db, "deal", deal["id"])) == 1

@@ -104,13 +104,19 @@ def compile_values(values: Mapping, catalog: Catalog, object_name: str
 
 #: ``change.source`` of the records workflow actions write
 SOURCE = "workflow"
+#: what the run log says of a record a workflow or approval action writes: they act as the
+#: system, so they may touch records the triggering user cannot see (docs/access.md)
+AS_SYSTEM = "as the system: record access is not applied"
 
 
 def write(run: Run, object_name: str, record_id: str | None, values: dict) -> dict:
     """Create or update a record through the RecordService with values a workflow sets: like
     ``set_fields`` they are trusted values (coerced and validated like input, but they may
     fill read-only fields such as ``last_won_on``, as the metadata contract says workflows
-    may), set before the record's own workflows judge their conditions."""
+    may), set before the record's own workflows judge their conditions. Record access is not
+    applied (the run log says so): a workflow acts as the system."""
+    if run.log:
+        run.log[-1]["access"] = AS_SYSTEM
     if record_id is None:
         return run.service.create(object_name, {}, run.actor, tx=run.tx, trusted=values,
                                   source=SOURCE)

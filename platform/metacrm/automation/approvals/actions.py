@@ -16,7 +16,7 @@ from ...formula import same
 from ...meta import Action, thaw
 from ...runtime import Actor, RecordInvalid, RecordService, Transaction
 from ...store import outbox
-from ..actions import BEFORE, OUTBOX, ActionType, action_types
+from ..actions import AS_SYSTEM, BEFORE, OUTBOX, ActionType, action_types
 from ..engine import new_run
 from ..errors import WorkflowCycle
 from .errors import ApprovalError
@@ -93,6 +93,7 @@ class ActionRunner:
         return done
 
     def _write(self, run, object_name: str, record_id: str, values: dict) -> dict:
+        run.log[-1]["access"] = AS_SYSTEM  # the approvals engine acts as the system
         run.service.update(object_name, record_id, {}, run.actor, tx=run.tx, trusted=values,
                            source=SOURCE)
         return dict(run.service.store.fetch_one(run.conn, object_name, record_id))
