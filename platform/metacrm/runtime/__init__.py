@@ -17,6 +17,7 @@ from .actor import Actor
 from .access import Access
 from .errors import (RECORD, AccessDenied, BulkInvalid, FieldError, QueryInvalid, ReadOnlyField,
                      RecordError, RecordInvalid, RecordNotFound, UnknownObject, VersionConflict)
+from .explain import explain_record, person, user_rights
 from .hooks import Change
 from .ids import new_id
 from .rules import Condition, reads
@@ -29,7 +30,7 @@ from .transaction import Transaction
 __all__ = [
     "Actor", "Runtime", "Runtimes", "RecordService", "Transaction", "Change", "Page", "new_id",
     # who may do what (docs/access.md)
-    "Access", "AccessDenied",
+    "Access", "AccessDenied", "explain_record", "person", "user_rights",
     "RecordError", "RecordInvalid", "BulkInvalid", "RecordNotFound", "VersionConflict",
     "QueryInvalid", "UnknownObject", "FieldError", "ReadOnlyField", "RECORD",
     # users' passwords and API tokens

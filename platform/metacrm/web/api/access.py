@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...formula import EvalContext
-from ...runtime import Actor, RecordNotFound
-from ..state import Runtime
+from ...runtime import explain_record, person
 from .components import RESPONSES
 from .current import admin_actor, api_runtime
 from .io import json_response
@@ -30,52 +28,8 @@ def record_access(object_name: str, record_id: str):
         raise ApiProblem(400, "say whose access: ?user=USERNAME", slug="bad-query",
                          errors={"user": ["a username is required"]})
     runtime = api_runtime()
-    user = runtime.accounts.get_user(username)  # UnknownUser (404) names the closest one
-    return json_response(explain(runtime, user, object_name, record_id))
-
-
-def explain(runtime: Runtime, user: dict, object_name: str, record_id: str) -> dict:
-    """The answer for ``user`` (a ``user`` record) on one record; RecordNotFound or
-    UnknownObject (404s) when there is none."""
-    actor = runtime.accounts.actor(user["id"]) or Actor(user["id"], user["username"])
-    active = user.get("active") is not False
-    catalog = runtime.catalog
-    runtime.rules(object_name)  # UnknownObject for an unknown object
-    with runtime.db.read() as conn:
-        record = runtime.store.fetch_one(conn, object_name, record_id)
-        if record is None:
-            raise RecordNotFound(object_name, record_id)
-        title = catalog.object(object_name).title
-        head = {"user": actor.username, "object": object_name, "id": record_id,
-                "title": record.get(title) if title else None, "admin": actor.is_admin,
-                "open": catalog.access_open, "active": active}
-        nothing = {"hidden_fields": [], "read_only_fields": []}
-        if not active:
-            return {**head, "read": False, "edit": False, "delete": False, "because": [],
-                    "not_because": [f"{actor.username} is inactive: they cannot sign in"],
-                    **nothing}
-        if actor.is_admin or catalog.access_open:
-            reason = (f"{actor.username} is an admin: admins may do everything with every "
-                      "record" if actor.is_admin else
-                      "the package is open (no role declares permissions): every signed-in "
-                      "user may do everything with every record")
-            return {**head, "read": True, "edit": True, "delete": True, "because": [reason],
-                    "not_because": [], **nothing}
-        access = runtime.access(actor)
-        ctx = EvalContext(lambda name, rid: runtime.store.fetch_one(conn, name, rid), record,
-                          False, runtime.service.environment(actor))
-        answer = access.explain(object_name, record, ctx)
-    levels = {}
-    if answer["read"]:
-        writes = access.may(object_name, "create") or access.may(object_name, "edit")
-        for name, field in catalog.object(object_name).fields.items():
-            level = access.field_access(object_name, name)
-            if level == "none" or (level == "read" and writes and field.stored
-                                   and not field.system):
-                levels[name] = level
-    return {**head, **answer,
-            "hidden_fields": sorted(f for f, level in levels.items() if level == "none"),
-            "read_only_fields": sorted(f for f, level in levels.items() if level == "read")}
+    user, actor = person(runtime, username)  # UnknownUser (404) names the closest one
+    return json_response(explain_record(runtime, user, actor, object_name, record_id))
 
 
 def openapi_paths(spec) -> None:
