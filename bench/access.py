@@ -31,15 +31,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import MetaData
-
 from metacrm.formula import Environment
 from metacrm.meta import load_package
-from metacrm.runtime import Actor, Runtime
-from metacrm.store import Database, build_tables, init_database
+from metacrm.runtime import Runtime
+from metacrm.store import Database
 
 from .harness import Report, duration
-from .records import PG_URL, _open
+from .records import deployed_databases
 
 STAGES = ["Prospecting", "Qualification", "Proposal", "Negotiation", "Closed"]
 REGIONS = ["EMEA", "APAC", "AMER"]
@@ -231,21 +229,8 @@ def run(report: Report, quick: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         catalog = _catalog(root)
-        for kind in ("sqlite", "postgresql"):
-            opened = _open(kind, root)
-            if opened is None:
-                print(f"access: PostgreSQL unreachable at {PG_URL}; skipped")
-                continue
-            db, cleanup = opened
-            try:
-                metadata = MetaData()
-                build_tables(catalog, metadata)
-                init_database(db)
-                with db.write() as conn:
-                    metadata.create_all(conn)
-                runtime = Runtime(db, catalog, env=Environment())
-                people = _people(runtime)
-                _lists(report, kind, db, runtime, people, quick)
-                _creates(report, kind, runtime, people, quick)
-            finally:
-                cleanup()
+        for kind, db in deployed_databases(root, catalog, "access"):
+            runtime = Runtime(db, catalog, env=Environment())
+            people = _people(runtime)
+            _lists(report, kind, db, runtime, people, quick)
+            _creates(report, kind, runtime, people, quick)

@@ -223,24 +223,31 @@ def _queries(report: Report, label: str, db: Database, service: RecordService, q
                    "count=True on the same filter (about a fifth of the rows)")
 
 
+def deployed_databases(root: Path, catalog, suite: str):
+    """(kind, Database) for a fresh SQLite file and (when the server answers) a fresh
+    PostgreSQL schema, each with the catalog's tables made, removed after its turn."""
+    for kind in ("sqlite", "postgresql"):
+        opened = _open(kind, root)
+        if opened is None:
+            print(f"{suite}: PostgreSQL unreachable at {PG_URL}; skipped")
+            continue
+        db, cleanup = opened
+        try:
+            metadata = MetaData()
+            build_tables(catalog, metadata)
+            init_database(db)
+            with db.write() as conn:
+                metadata.create_all(conn)
+            yield kind, db
+        finally:
+            cleanup()
+
+
 def run(report: Report, quick: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         catalog = _catalog(root)
-        for kind in ("sqlite", "postgresql"):
-            opened = _open(kind, root)
-            if opened is None:
-                print(f"records: PostgreSQL unreachable at {PG_URL}; skipped")
-                continue
-            db, cleanup = opened
-            try:
-                metadata = MetaData()
-                tables = build_tables(catalog, metadata)
-                init_database(db)
-                with db.write() as conn:
-                    metadata.create_all(conn)
-                service = Runtime(db, catalog, env=Environment()).service
-                _creates(report, kind, db, service, quick)
-                _queries(report, kind, db, service, quick)
-            finally:
-                cleanup()
+        for kind, db in deployed_databases(root, catalog, "records"):
+            service = Runtime(db, catalog, env=Environment()).service
+            _creates(report, kind, db, service, quick)
+            _queries(report, kind, db, service, quick)

@@ -109,3 +109,20 @@ def people(service) -> dict[str, Actor]:
         user = accounts.create_user(name, roles=roles)
         made[name] = Actor(user["id"], name, roles=frozenset(roles))
     return made
+
+
+def make_deals(service, users: dict[str, Actor]) -> dict[str, str]:
+    """Two accounts and four deals, by name -> id: d1 rita's (50,000, EMEA on an EMEA account),
+    d2 jim's (200,000, APAC), d3 boss's (10,000, EMEA on the APAC account), d4 ron's (150,000,
+    EMEA on the EMEA account); each with discount 5 and margin 1000."""
+    system = Actor.system()
+    emea = service.create("account", {"name": "Emea Co", "region": "EMEA"}, system)["id"]
+    apac = service.create("account", {"name": "Apac Co", "region": "APAC"}, system)["id"]
+    deals = {}
+    for name, owner, amount, region, account in (
+            ("d1", "rita", 50_000, "EMEA", emea), ("d2", "jim", 200_000, "APAC", apac),
+            ("d3", "boss", 10_000, "EMEA", apac), ("d4", "ron", 150_000, "EMEA", emea)):
+        deals[name] = service.create("deal", {
+            "name": name, "owner": users[owner].user_id, "amount": amount, "region": region,
+            "account": account, "discount": 5, "margin": 1000}, system)["id"]
+    return deals

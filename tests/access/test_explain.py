@@ -10,7 +10,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from access_helpers import package_files, people
+from access_helpers import make_deals, package_files, people
 from pg_support import drop_schema, postgres_database, schema_url, unique_schema
 from web_helpers import make_site
 
@@ -47,15 +47,7 @@ def world(request, tmp_path_factory):
     users = people(service)
     ivy = service.runtime.accounts.create_user("ivy", roles=["rep"])
     service.update("user", ivy["id"], {"active": False}, SYSTEM)
-    emea = service.create("account", {"name": "Emea Co", "region": "EMEA"}, SYSTEM)["id"]
-    apac = service.create("account", {"name": "Apac Co", "region": "APAC"}, SYSTEM)["id"]
-    deals = {}
-    for name, owner, amount, region, account in (
-            ("d1", "rita", 50_000, "EMEA", emea), ("d2", "jim", 200_000, "APAC", apac),
-            ("d3", "boss", 10_000, "EMEA", apac), ("d4", "ron", 150_000, "EMEA", emea)):
-        deals[name] = service.create("deal", {
-            "name": name, "owner": users[owner].user_id, "amount": amount, "region": region,
-            "account": account, "discount": 5, "margin": 1000}, SYSTEM)["id"]
+    deals = make_deals(service, users)
     yield site, url, deals
     db.dispose()
     if schema:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from access_helpers import people
+from access_helpers import make_deals, people
 from runtime_helpers import clean
 
 from metacrm.formula import EvalContext
@@ -22,15 +22,7 @@ SYSTEM = Actor.system()
 def world(service):
     """Two accounts, four deals (see the table of who sees what below)."""
     users = people(service)
-    emea = service.create("account", {"name": "Emea Co", "region": "EMEA"}, SYSTEM)["id"]
-    apac = service.create("account", {"name": "Apac Co", "region": "APAC"}, SYSTEM)["id"]
-    deals = {}
-    for name, owner, amount, region, account in (
-            ("d1", "rita", 50_000, "EMEA", emea), ("d2", "jim", 200_000, "APAC", apac),
-            ("d3", "boss", 10_000, "EMEA", apac), ("d4", "ron", 150_000, "EMEA", emea)):
-        deals[name] = service.create("deal", {
-            "name": name, "owner": users[owner].user_id, "amount": amount, "region": region,
-            "account": account, "discount": 5, "margin": 1000}, SYSTEM)["id"]
+    deals = make_deals(service, users)
     return users, deals
 
 
