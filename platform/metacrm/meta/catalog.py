@@ -138,7 +138,7 @@ class Catalog:
 
     # -- access ----------------------------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def access_open(self) -> bool:
         """True when no role declares ``permissions``: every signed-in user may do everything.
         A role with ``permissions: {}`` (no access to anything) closes the package too."""
